@@ -1,0 +1,160 @@
+/**
+ * The one definition of what Sales Ops runs: its functions, the HTTP routes each one serves, the
+ * queues it consumes and the schedules that invoke it. The CDK stack (lib/) and the local stack
+ * (bin/local/) are both built from this object, so the two cannot drift; test/infra proves it.
+ *
+ * Plain data on purpose: Lambda bundles and the OpenAPI generator import it without pulling in CDK.
+ */
+
+/** A capability owns its functions; each capability becomes one CDK construct. */
+export type Capability = 'platform' | 'catalog' | 'checkout' | 'orders';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** An API Gateway HTTP API route key, e.g. `POST /v1/checkouts` or `GET /v1/orders/{orderId}`. */
+export type RouteKey = `${HttpMethod} /${string}`;
+
+/** How a route authenticates; the webhooks verify signatures instead of bearer tokens. */
+export type RouteAuth = 'none' | 'admin' | 'store';
+
+export interface RouteDefinition {
+  readonly key: RouteKey;
+  readonly auth: RouteAuth;
+}
+
+export interface QueueDefinition {
+  /** Logical name, used for construct ids, env vars and local queue names. */
+  readonly name: string;
+  /** Deliveries before a message is moved to the queue's dead-letter queue. */
+  readonly maxReceiveCount: number;
+  readonly batchSize: number;
+}
+
+export interface ScheduleDefinition {
+  readonly name: string;
+  /** Minutes between runs; the CDK stack turns it into `rate(n minutes)`. */
+  readonly everyMinutes: number;
+}
+
+/** What a function may touch; the CDK stack turns this into least-privilege grants. */
+export interface FunctionAccess {
+  readonly table?: 'read' | 'readWrite';
+  readonly idempotencyTable?: boolean;
+  readonly stripe?: boolean;
+  readonly adminToken?: boolean;
+  /** Queues this function sends to, by logical name. */
+  readonly sendsTo?: readonly string[];
+}
+
+export interface FunctionDefinition {
+  readonly capability: Capability;
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly routes?: readonly RouteDefinition[];
+  /** The queue this function consumes, by logical name. */
+  readonly consumes?: string;
+  readonly schedules?: readonly ScheduleDefinition[];
+  readonly access: FunctionAccess;
+}
+
+export const queues: readonly QueueDefinition[] = [];
+
+export const functions = {
+  docs: {
+    capability: 'platform',
+    entry: 'functions/docs/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    routes: [
+      { key: 'GET /health', auth: 'none' },
+      { key: 'GET /openapi.json', auth: 'none' },
+    ],
+    access: {},
+  },
+  admin: {
+    capability: 'platform',
+    entry: 'functions/admin/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    routes: [{ key: 'POST /admin/v1/stores', auth: 'admin' }],
+    access: { table: 'readWrite', adminToken: true },
+  },
+  store: {
+    capability: 'platform',
+    entry: 'functions/store/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    routes: [
+      { key: 'GET /v1/store', auth: 'store' },
+      { key: 'PATCH /v1/store', auth: 'store' },
+    ],
+    access: { table: 'readWrite' },
+  },
+  catalog: {
+    capability: 'catalog',
+    entry: 'functions/catalog/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    routes: [
+      { key: 'GET /v1/products', auth: 'store' },
+      { key: 'PUT /v1/products/{sku}', auth: 'store' },
+      { key: 'GET /v1/products/{sku}', auth: 'store' },
+      { key: 'POST /v1/products/{sku}/stock-adjustments', auth: 'store' },
+      { key: 'PUT /v1/coupons/{code}', auth: 'store' },
+      { key: 'GET /v1/coupons/{code}', auth: 'store' },
+    ],
+    access: { table: 'readWrite', idempotencyTable: true },
+  },
+  checkout: {
+    capability: 'checkout',
+    entry: 'functions/checkout/handler.ts',
+    memoryMb: 512,
+    timeoutSeconds: 15,
+    routes: [{ key: 'POST /v1/checkouts', auth: 'store' }],
+    access: { table: 'readWrite', idempotencyTable: true, stripe: true },
+  },
+  orders: {
+    capability: 'orders',
+    entry: 'functions/orders/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 15,
+    routes: [
+      { key: 'GET /v1/orders', auth: 'store' },
+      { key: 'GET /v1/orders/{orderId}', auth: 'store' },
+      { key: 'POST /v1/orders/{orderId}/cancel', auth: 'store' },
+    ],
+    access: { table: 'readWrite', idempotencyTable: true, stripe: true },
+  },
+  sweeper: {
+    capability: 'orders',
+    entry: 'functions/sweeper/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    schedules: [{ name: 'sweep', everyMinutes: 1 }],
+    access: { table: 'readWrite', stripe: true },
+  },
+} as const satisfies Record<string, FunctionDefinition>;
+
+export type FunctionName = keyof typeof functions;
+
+export const functionNames = Object.keys(functions) as FunctionName[];
+
+export function functionDefinition(name: FunctionName): FunctionDefinition {
+  return functions[name];
+}
+
+/** Every route with the function that serves it. */
+export function allRoutes(): { functionName: FunctionName; route: RouteDefinition }[] {
+  return functionNames.flatMap((functionName) =>
+    (functionDefinition(functionName).routes ?? []).map((route) => ({ functionName, route })),
+  );
+}
+
+/** Every schedule with the function it invokes. */
+export function allSchedules(): { functionName: FunctionName; schedule: ScheduleDefinition }[] {
+  return functionNames.flatMap((functionName) =>
+    (functionDefinition(functionName).schedules ?? []).map((schedule) => ({ functionName, schedule })),
+  );
+}
