@@ -7,7 +7,7 @@
  */
 
 /** A capability owns its functions; each capability becomes one CDK construct. */
-export type Capability = 'platform' | 'catalog' | 'checkout' | 'orders';
+export type Capability = 'platform' | 'stores' | 'catalog' | 'checkout' | 'orders';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -74,16 +74,16 @@ export const functions = {
     access: {},
   },
   admin: {
-    capability: 'platform',
-    entry: 'functions/admin/handler.ts',
+    capability: 'stores',
+    entry: 'functions/stores/admin-handler.ts',
     memoryMb: 256,
     timeoutSeconds: 10,
     routes: [{ key: 'POST /admin/v1/stores', auth: 'admin' }],
     access: { table: 'readWrite', adminToken: true },
   },
   store: {
-    capability: 'platform',
-    entry: 'functions/store/handler.ts',
+    capability: 'stores',
+    entry: 'functions/stores/handler.ts',
     memoryMb: 256,
     timeoutSeconds: 10,
     routes: [
@@ -129,7 +129,7 @@ export const functions = {
   },
   sweeper: {
     capability: 'orders',
-    entry: 'functions/sweeper/handler.ts',
+    entry: 'functions/orders/sweeper-handler.ts',
     memoryMb: 256,
     timeoutSeconds: 60,
     schedules: [{ name: 'sweep', everyMinutes: 1 }],

@@ -1,0 +1,34 @@
+/**
+ * Secrets: from Secrets Manager on AWS (`<NAME>_ARN`), from the plain environment locally.
+ * Read once per cold start and cached; the client is loaded only when a function needs it.
+ */
+import { optionalEnv } from './env.ts';
+
+const cache = new Map<string, Promise<string>>();
+
+export function secret(localName: string, arnName: string): Promise<string> {
+  const cached = cache.get(localName);
+  if (cached !== undefined) return cached;
+  const loading = loadSecret(localName, arnName);
+  cache.set(localName, loading);
+  loading.catch(() => cache.delete(localName));
+  return loading;
+}
+
+async function loadSecret(localName: string, arnName: string): Promise<string> {
+  const arn = optionalEnv(arnName);
+  if (arn === undefined) {
+    const value = optionalEnv(localName);
+    if (value === undefined) throw new Error(`Missing secret: set ${arnName} (AWS) or ${localName} (local)`);
+    return value;
+  }
+  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const response = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
+  if (response.SecretString === undefined || response.SecretString === '') {
+    throw new Error(`Secret ${arnName} has no value`);
+  }
+  return response.SecretString;
+}
+
+export const adminToken = () => secret('SALESOPS_ADMIN_TOKEN', 'ADMIN_TOKEN_SECRET_ARN');
+export const stripeSecretKey = () => secret('STRIPE_SECRET_KEY', 'STRIPE_SECRET_ARN');

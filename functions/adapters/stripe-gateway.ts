@@ -1,0 +1,87 @@
+/**
+ * The payment gateway on the official Stripe SDK, with its pinned API version. Locally
+ * `STRIPE_API_BASE` points the SDK at the Stripe simulator; on AWS it talks to Stripe.
+ * Stripe errors are classified as Medusa's provider does: connection / rate limit / API errors
+ * are "unavailable" (retry, trust webhooks), invalid requests are "rejected".
+ */
+import Stripe from 'stripe';
+import {
+  type PaymentGateway,
+  type PaymentIntentView,
+  PaymentProviderRejected,
+  PaymentProviderUnavailable,
+} from '../domain/ports.ts';
+import { optionalEnv } from './env.ts';
+
+export function stripeClient(secretKey: string): Stripe {
+  const base = optionalEnv('STRIPE_API_BASE');
+  const url = base === undefined ? undefined : new URL(base);
+  return new Stripe(secretKey, {
+    // Retries reuse the same idempotency key, so a saved 500 would only be replayed: retry here never.
+    maxNetworkRetries: 0,
+    timeout: 10_000,
+    ...(url === undefined
+      ? {}
+      : { host: url.hostname, port: Number(url.port), protocol: url.protocol === 'https:' ? 'https' : 'http' }),
+  });
+}
+
+export function stripeGateway(client: () => Promise<Stripe>): PaymentGateway {
+  return {
+    async createPaymentIntent(input) {
+      const stripe = await client();
+      const intent = await call(() =>
+        stripe.paymentIntents.create(
+          {
+            amount: input.amount,
+            currency: input.currency,
+            capture_method: 'manual',
+            // Cards and wallets confirmed in place; redirect-based methods would need a return URL.
+            automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+            metadata: { orderId: input.orderId, storeId: input.storeId },
+          },
+          { idempotencyKey: input.idempotencyKey },
+        ),
+      );
+      if (intent.client_secret === null) throw new PaymentProviderUnavailable('PaymentIntent has no client secret');
+      return { id: intent.id, clientSecret: intent.client_secret };
+    },
+    async retrievePaymentIntent(id) {
+      const stripe = await client();
+      return view(await call(() => stripe.paymentIntents.retrieve(id)));
+    },
+    async cancelPaymentIntent(id, reason, idempotencyKey) {
+      const stripe = await client();
+      try {
+        return view(await call(() => stripe.paymentIntents.cancel(id, { cancellation_reason: reason }, { idempotencyKey })));
+      } catch (error) {
+        if (error instanceof PaymentProviderRejected) {
+          const current = view(await call(() => stripe.paymentIntents.retrieve(id)));
+          if (current.status === 'canceled') return current;
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+function view(intent: Stripe.PaymentIntent): PaymentIntentView {
+  return {
+    id: intent.id,
+    status: intent.status,
+    amount: intent.amount,
+    currency: intent.currency,
+    metadata: intent.metadata,
+  };
+}
+
+async function call<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeCardError) {
+      throw new PaymentProviderRejected(error.message, error.code, { cause: error });
+    }
+    throw new PaymentProviderUnavailable('Stripe did not complete the request', { cause: error });
+  }
+}

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { CountryCode, Currency, MinorUnits, Timestamp } from './schemas.ts';
+
+export const Address = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  line1: z.string().min(1).max(200),
+  line2: z.string().min(1).max(200).optional(),
+  city: z.string().min(1).max(100),
+  state: z.string().min(1).max(100).optional(),
+  postalCode: z.string().min(1).max(20),
+  country: CountryCode,
+});
+export type Address = z.infer<typeof Address>;
+
+export const Customer = z.strictObject({
+  email: z.email().max(254),
+  name: z.string().min(1).max(200).optional(),
+  phone: z.string().min(3).max(32).optional(),
+  type: z.enum(['b2c', 'b2b']),
+  companyName: z.string().min(1).max(200).optional(),
+  taxId: z.string().min(1).max(64).optional(),
+  marketingConsent: z.boolean().default(false),
+});
+export type Customer = z.infer<typeof Customer>;
+
+export const Attribution = z.strictObject({
+  channel: z.enum(['inbound', 'outbound']),
+  source: z.string().min(1).max(100).optional(),
+  campaign: z.string().min(1).max(100).optional(),
+  salesRepId: z.string().min(1).max(100).optional(),
+  territory: z.string().min(1).max(100).optional(),
+});
+export type Attribution = z.infer<typeof Attribution>;
+
+export const OrderStatus = z.enum(['pending_payment', 'processing', 'on_hold', 'paid', 'cancelled']);
+export type OrderStatus = z.infer<typeof OrderStatus>;
+
+export const PaymentStatus = z.enum([
+  'requires_payment',
+  'authorized',
+  'captured',
+  'partially_refunded',
+  'refunded',
+  'cancelled',
+  'disputed',
+]);
+export const FraudStatus = z.enum(['not_screened', 'pending', 'approved', 'review', 'rejected']);
+export const FulfilmentStatus = z.enum(['unfulfilled', 'partially_shipped', 'shipped', 'delivered', 'exception']);
+
+export const CancelReason = z.enum([
+  'payment_expired',
+  'fraud_rejected',
+  'review_rejected',
+  'review_timeout',
+  'requested',
+  'payment_canceled',
+  'authorization_expired',
+]);
+export type CancelReason = z.infer<typeof CancelReason>;
+
+export const OrderLine = z.object({
+  sku: z.string(),
+  name: z.string(),
+  quantity: z.number().int(),
+  unitAmount: MinorUnits,
+  amount: MinorUnits,
+  shippedQuantity: z.number().int(),
+});
+export type OrderLine = z.infer<typeof OrderLine>;
+
+export const OrderAmounts = z.object({
+  subtotal: MinorUnits,
+  discount: MinorUnits,
+  shipping: MinorUnits,
+  tax: MinorUnits,
+  total: MinorUnits,
+  captured: MinorUnits,
+  refunded: MinorUnits,
+});
+
+export const TimelineEntry = z.object({
+  at: Timestamp,
+  type: z.string(),
+  detail: z.string().optional(),
+});
+export type TimelineEntry = z.infer<typeof TimelineEntry>;
+
+export const Order = z.object({
+  id: z.string(),
+  status: OrderStatus,
+  paymentStatus: PaymentStatus,
+  fraudStatus: FraudStatus,
+  fulfilmentStatus: FulfilmentStatus,
+  currency: Currency,
+  lines: z.array(OrderLine),
+  amounts: OrderAmounts,
+  customer: Customer,
+  shippingAddress: Address,
+  billingAddress: Address.optional(),
+  attribution: Attribution.optional(),
+  couponCode: z.string().optional(),
+  clientIp: z.string().optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+  payment: z.object({ provider: z.literal('stripe'), paymentIntentId: z.string() }),
+  shipments: z.array(z.unknown()),
+  timeline: z.array(TimelineEntry),
+  cancelReason: CancelReason.optional(),
+  reservationExpiresAt: Timestamp,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Order = z.infer<typeof Order>;
+
+/** The statuses from which a store may cancel an order (contract section 5). */
+export const cancellableStatuses: readonly OrderStatus[] = ['pending_payment', 'processing', 'on_hold'];
+
+/** The cancelled order: status, reason and a timeline entry; stock release is the caller's write. */
+export function cancelOrder(order: Order, reason: CancelReason, now: Date): Order {
+  const at = now.toISOString();
+  return {
+    ...order,
+    status: 'cancelled',
+    paymentStatus: order.paymentStatus === 'captured' ? order.paymentStatus : 'cancelled',
+    cancelReason: reason,
+    timeline: [...order.timeline, { at, type: 'cancelled', detail: reason }],
+    updatedAt: at,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The ports through which use cases reach the outside world. Adapters (DynamoDB, Stripe, the
+ * system clock) implement them; tests pass in-memory or fixed ones.
+ */
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  /** A new opaque id with the contract's prefix (`ord_`, `str_`, …). */
+  next(prefix: string): string;
+}
+
+export type PaymentIntentStatus =
+  | 'requires_payment_method'
+  | 'requires_confirmation'
+  | 'requires_action'
+  | 'processing'
+  | 'requires_capture'
+  | 'canceled'
+  | 'succeeded'
+  // A status a newer API version may add: treated as "not cancellable by us" wherever it matters.
+  | (string & {});
+
+export interface PaymentIntentView {
+  readonly id: string;
+  readonly status: PaymentIntentStatus;
+  readonly amount: number;
+  readonly currency: string;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export type CancellationReason = 'abandoned' | 'duplicate' | 'fraudulent' | 'requested_by_customer';
+
+/**
+ * The payment provider. Every mutating call takes an idempotency key unique to that attempt:
+ * Stripe replays a saved 500 for 24 h under the same key, so a retry must not reuse it.
+ * Failures the caller may retry surface as `PaymentProviderUnavailable`.
+ */
+export interface PaymentGateway {
+  createPaymentIntent(input: {
+    readonly amount: number;
+    readonly currency: string;
+    readonly storeId: string;
+    readonly orderId: string;
+    readonly idempotencyKey: string;
+  }): Promise<{ readonly id: string; readonly clientSecret: string }>;
+  retrievePaymentIntent(id: string): Promise<PaymentIntentView>;
+  /** Cancels; a PaymentIntent that is already cancelled counts as success. */
+  cancelPaymentIntent(id: string, reason: CancellationReason, idempotencyKey: string): Promise<PaymentIntentView>;
+}
+
+/** The provider failed, timed out or could not be reached; nothing it did may be assumed. */
+export class PaymentProviderUnavailable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PaymentProviderUnavailable';
+  }
+}
+
+/** The provider refused the request as invalid in the PaymentIntent's current state. */
+export class PaymentProviderRejected extends Error {
+  constructor(
+    message: string,
+    readonly providerCode: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PaymentProviderRejected';
+  }
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { Currency, IanaTimeZone, Timestamp } from '../domain/schemas.ts';
+import { StoreSettings } from '../domain/settings.ts';
+import { operation } from '../http/operation.ts';
+import { Store } from './store.ts';
+
+export const CreateStoreRequest = z.strictObject({
+  name: z.string().min(1).max(200),
+  timezone: IanaTimeZone.default('UTC'),
+  defaultCurrency: Currency.default('usd'),
+});
+
+export const CreatedStore = z.object({
+  id: z.string(),
+  name: z.string(),
+  timezone: z.string(),
+  defaultCurrency: Currency,
+  apiKey: z.string().describe('Shown only in this response; stored as a hash.'),
+  shippingWebhookSecret: z.string().describe('Shown only in this response.'),
+  createdAt: Timestamp,
+});
+
+/** A JSON merge patch (RFC 7396) of the settings; the merged result must be valid. */
+export const UpdateStoreRequest = z.strictObject({
+  timezone: IanaTimeZone.optional(),
+  settings: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const StoreView = Store.omit({ createdAt: true });
+
+export const createStoreOperation = operation({
+  route: 'POST /admin/v1/stores',
+  auth: 'admin',
+  summary: 'Create a store with its API key and shipping webhook secret',
+  tag: 'Admin',
+  body: CreateStoreRequest,
+  responses: { 201: { description: 'The store, with its secrets shown once', schema: CreatedStore } },
+  errors: ['validation_failed'],
+});
+
+export const getStoreOperation = operation({
+  route: 'GET /v1/store',
+  auth: 'store',
+  summary: "The calling store and its settings (with defaults filled in)",
+  tag: 'Store',
+  responses: { 200: { description: 'The store', schema: StoreView } },
+  errors: [],
+});
+
+export const updateStoreOperation = operation({
+  route: 'PATCH /v1/store',
+  auth: 'store',
+  summary: 'Change the timezone or merge-patch the settings',
+  tag: 'Store',
+  body: UpdateStoreRequest,
+  responses: { 200: { description: 'The updated store', schema: StoreView } },
+  errors: ['validation_failed'],
+});
+
+export const storeOperations = [createStoreOperation, getStoreOperation, updateStoreOperation];
+
+export { StoreSettings };

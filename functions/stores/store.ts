@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { Currency, IanaTimeZone, Timestamp } from '../domain/schemas.ts';
+import { StoreSettings } from '../domain/settings.ts';
+
+export const Store = z.object({
+  id: z.string(),
+  name: z.string(),
+  timezone: IanaTimeZone,
+  defaultCurrency: Currency,
+  settings: StoreSettings,
+  createdAt: Timestamp,
+});
+export type Store = z.infer<typeof Store>;
+
+/** A store with what only the backend may see: its key hash and webhook secrets. */
+export interface StoreRecord extends Store {
+  readonly apiKeyHash: string;
+  /** Two may be valid at once while a store rotates its secret. */
+  readonly shippingWebhookSecrets: readonly string[];
+  readonly version: number;
+}

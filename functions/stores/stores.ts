@@ -1,0 +1,66 @@
+/** Store use cases: creating a store with its secrets, reading it, changing its settings. */
+import type { z } from 'zod';
+import type { Clock, IdGenerator } from '../domain/ports.ts';
+import { mergePatch, StoreSettings } from '../domain/settings.ts';
+import { parseWith } from '../http/validation.ts';
+import { hashApiKey, newApiKey, newShippingWebhookSecret } from './api-keys.ts';
+import type { CreatedStore, CreateStoreRequest, UpdateStoreRequest } from './api.ts';
+import type { Store, StoreRecord } from './store.ts';
+
+export interface StoreWriter {
+  create(store: StoreRecord): Promise<void>;
+  get(storeId: string): Promise<StoreRecord | undefined>;
+  update(storeId: string, change: Pick<Store, 'timezone' | 'settings'>, expectedVersion: number): Promise<'updated' | 'conflict'>;
+}
+
+export async function createStore(
+  deps: { readonly stores: StoreWriter; readonly clock: Clock; readonly ids: IdGenerator },
+  request: z.output<typeof CreateStoreRequest>,
+): Promise<z.output<typeof CreatedStore>> {
+  const id = deps.ids.next('str_');
+  const apiKey = newApiKey(id);
+  const shippingWebhookSecret = newShippingWebhookSecret();
+  const createdAt = deps.clock.now().toISOString();
+  await deps.stores.create({
+    id,
+    name: request.name,
+    timezone: request.timezone,
+    defaultCurrency: request.defaultCurrency,
+    settings: StoreSettings.parse({}),
+    createdAt,
+    apiKeyHash: hashApiKey(apiKey),
+    shippingWebhookSecrets: [shippingWebhookSecret],
+    version: 1,
+  });
+  return { id, name: request.name, timezone: request.timezone, defaultCurrency: request.defaultCurrency, apiKey, shippingWebhookSecret, createdAt };
+}
+
+export function storeView(store: Store) {
+  return { id: store.id, name: store.name, timezone: store.timezone, defaultCurrency: store.defaultCurrency, settings: store.settings };
+}
+
+/**
+ * Applies a settings merge patch; the merged settings are validated as a whole (e.g. review
+ * below reject), and nothing is written when they are invalid. Retries on a concurrent change.
+ */
+export async function updateStore(
+  deps: { readonly stores: StoreWriter },
+  current: StoreRecord,
+  request: z.output<typeof UpdateStoreRequest>,
+): Promise<Store> {
+  let store = current;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const settings =
+      request.settings === undefined
+        ? store.settings
+        : parseWith(StoreSettings, mergePatch(store.settings, request.settings), 'merged settings', '/settings');
+    const timezone = request.timezone ?? store.timezone;
+    if ((await deps.stores.update(store.id, { timezone, settings }, store.version)) === 'updated') {
+      return { ...store, timezone, settings };
+    }
+    const latest = await deps.stores.get(store.id);
+    if (latest === undefined) throw new Error(`store ${store.id} vanished during update`);
+    store = latest;
+  }
+  throw new Error(`store ${store.id} kept changing during update`);
+}
