@@ -161,7 +161,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     const scheduler = startScheduler(
       scheduled,
-      options.schedules === 'manual' ? { tickMs: () => Number.MAX_SAFE_INTEGER } : {},
+      options.schedules === 'manual' ? { tickMs: () => 2_147_483_647 } : {},
     );
     stoppers.push(() => scheduler.stop());
 

@@ -115,14 +115,77 @@ export type Order = z.infer<typeof Order>;
 export const cancellableStatuses: readonly OrderStatus[] = ['pending_payment', 'processing', 'on_hold'];
 
 /** The cancelled order: status, reason and a timeline entry; stock release is the caller's write. */
-export function cancelOrder(order: Order, reason: CancelReason, now: Date): Order {
+export function cancelOrder(order: Order, reason: CancelReason, now: Date, note?: string): Order {
   const at = now.toISOString();
+  const detail = note === undefined ? reason : `${reason}: ${note}`;
   return {
     ...order,
     status: 'cancelled',
     paymentStatus: order.paymentStatus === 'captured' ? order.paymentStatus : 'cancelled',
     cancelReason: reason,
-    timeline: [...order.timeline, { at, type: 'cancelled', detail: reason }],
+    timeline: [...order.timeline, { at, type: 'cancelled', detail }],
+    updatedAt: at,
+  };
+}
+
+/** A new order as checkout creates it: priced, stock reserved, waiting for the shopper to pay. */
+export function newOrder(input: {
+  readonly id: string;
+  readonly request: {
+    readonly currency: string;
+    readonly customer: Customer;
+    readonly shippingAddress: Address;
+    readonly billingAddress?: Address | undefined;
+    readonly attribution?: Attribution | undefined;
+    readonly couponCode?: string | undefined;
+    readonly clientIp?: string | undefined;
+    readonly metadata?: Record<string, string> | undefined;
+  };
+  readonly price: {
+    readonly lines: readonly { sku: string; name: string; quantity: number; unitAmount: number; amount: number }[];
+    readonly subtotal: number;
+    readonly discount: number;
+    readonly shipping: number;
+    readonly tax: number;
+    readonly total: number;
+  };
+  readonly paymentIntentId: string;
+  readonly reservationMinutes: number;
+  readonly now: Date;
+}): Order {
+  const { request, price } = input;
+  const at = input.now.toISOString();
+  const optional = <K extends string, V>(key: K, value: V | undefined) =>
+    (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+  return {
+    id: input.id,
+    status: 'pending_payment',
+    paymentStatus: 'requires_payment',
+    fraudStatus: 'not_screened',
+    fulfilmentStatus: 'unfulfilled',
+    currency: request.currency,
+    lines: price.lines.map((line) => ({ ...line, shippedQuantity: 0 })),
+    amounts: {
+      subtotal: price.subtotal,
+      discount: price.discount,
+      shipping: price.shipping,
+      tax: price.tax,
+      total: price.total,
+      captured: 0,
+      refunded: 0,
+    },
+    customer: { ...request.customer, email: request.customer.email.trim() },
+    shippingAddress: request.shippingAddress,
+    ...optional('billingAddress', request.billingAddress),
+    ...optional('attribution', request.attribution),
+    ...optional('couponCode', request.couponCode),
+    ...optional('clientIp', request.clientIp),
+    ...optional('metadata', request.metadata),
+    payment: { provider: 'stripe', paymentIntentId: input.paymentIntentId },
+    shipments: [],
+    timeline: [{ at, type: 'created' }],
+    reservationExpiresAt: new Date(input.now.getTime() + input.reservationMinutes * 60_000).toISOString(),
+    createdAt: at,
     updatedAt: at,
   };
 }
