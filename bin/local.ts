@@ -21,8 +21,11 @@ const stack = await startLocalStack({
   log: (line) => console.log(line),
 });
 
-const stripe = stack.stripe === undefined ? 'real Stripe (STRIPE_SECRET_KEY)' : `Stripe simulator on ${stack.stripe.url}`;
-console.log(`Sales Ops ready on ${stack.url} (${stripe}) in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+const stripe =
+  stack.stripe === undefined ? 'real Stripe (STRIPE_SECRET_KEY)' : `Stripe simulator on ${stack.stripe.url}`;
+console.log(
+  `Sales Ops ready on ${stack.url} (${stripe}) in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
+);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

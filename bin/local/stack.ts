@@ -5,11 +5,12 @@
  *
  * Handlers run in this process, so one local stack per process (they read `process.env`).
  */
+
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
 import { tableEnvVar, tables } from '../../lib/data-model.ts';
 import {
   allSchedules,
@@ -77,11 +78,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   try {
     const [dynamodb, sqs] = await Promise.all([startDynamoDbLocal(), startSqsEmulator()]);
-    stoppers.push(() => dynamodb.stop(), () => sqs.stop());
+    stoppers.push(
+      () => dynamodb.stop(),
+      () => sqs.stop(),
+    );
     log(`DynamoDB Local on ${dynamodb.endpoint}, SQS emulator on ${sqs.endpoint}`);
 
     const tableNames = Object.fromEntries(tables.map((table) => [table.name, `salesops-${table.name}`]));
-    const dynamoClient = new DynamoDBClient({ endpoint: dynamodb.endpoint, region, credentials: localCredentials });
+    const dynamoClient = new DynamoDBClient({
+      endpoint: dynamodb.endpoint,
+      region,
+      credentials: localCredentials,
+    });
     const { createTables } = await import('./tables.ts');
     await createTables(dynamoClient, tableNames);
 
@@ -134,7 +142,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const queue = localQueues[queueName];
       const queueDefinition = queues.find((candidate) => candidate.name === queueName);
       if (queue === undefined || queueDefinition === undefined) throw new Error(`unknown queue ${queueName}`);
-      const handler = await loadHandler<(event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>>(name);
+      const handler =
+        await loadHandler<(event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>>(name);
       const poller = startSqsPoller({
         client: sqsClient,
         queueUrl: queue.url,
@@ -149,7 +158,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const scheduled = await Promise.all(
       allSchedules().map(async ({ functionName, schedule }) => {
-        const handler = await loadHandler<(event: ScheduledEvent, context: Context) => Promise<unknown>>(functionName);
+        const handler =
+          await loadHandler<(event: ScheduledEvent, context: Context) => Promise<unknown>>(functionName);
         const definition = functionDefinition(functionName);
         return {
           name: schedule.name,

@@ -9,8 +9,14 @@ import {
 import type { Coupon, Product } from '../domain/catalog.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
 
-export const productKey = (storeId: string, sku: string) => ({ pk: `STORE#${storeId}`, sk: `PRODUCT#${sku}` });
-export const couponKey = (storeId: string, code: string) => ({ pk: `STORE#${storeId}`, sk: `COUPON#${code}` });
+export const productKey = (storeId: string, sku: string) => ({
+  pk: `STORE#${storeId}`,
+  sk: `PRODUCT#${sku}`,
+});
+export const couponKey = (storeId: string, code: string) => ({
+  pk: `STORE#${storeId}`,
+  sk: `COUPON#${code}`,
+});
 
 export type StockAdjustment =
   | { readonly outcome: 'adjusted'; readonly product: Product }
@@ -30,12 +36,17 @@ export class CatalogRepository {
 
   async putProduct(storeId: string, product: Product): Promise<void> {
     await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...productKey(storeId, product.sku), entity: 'product', ...product } }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...productKey(storeId, product.sku), entity: 'product', ...product },
+      }),
     );
   }
 
   async getProduct(storeId: string, sku: string): Promise<Product | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: productKey(storeId, sku) }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: productKey(storeId, sku) }),
+    );
     return Item === undefined ? undefined : withoutKeys<Product>(Item);
   }
 
@@ -49,11 +60,19 @@ export class CatalogRepository {
         ExclusiveStartKey: decodeCursor(cursor),
       }),
     );
-    return { data: Items.map((item) => withoutKeys<Product>(item)), nextCursor: encodeCursor(LastEvaluatedKey) };
+    return {
+      data: Items.map((item) => withoutKeys<Product>(item)),
+      nextCursor: encodeCursor(LastEvaluatedKey),
+    };
   }
 
   /** Adds `delta` to the stock in one conditional write: it never goes below 0. */
-  async adjustStock(storeId: string, sku: string, delta: number, updatedAt: string): Promise<StockAdjustment> {
+  async adjustStock(
+    storeId: string,
+    sku: string,
+    delta: number,
+    updatedAt: string,
+  ): Promise<StockAdjustment> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
@@ -61,7 +80,11 @@ export class CatalogRepository {
           Key: productKey(storeId, sku),
           UpdateExpression: 'ADD stock :delta SET updatedAt = :updatedAt',
           ConditionExpression: 'attribute_exists(pk) AND stock >= :needed',
-          ExpressionAttributeValues: { ':delta': delta, ':needed': Math.max(0, -delta), ':updatedAt': updatedAt },
+          ExpressionAttributeValues: {
+            ':delta': delta,
+            ':needed': Math.max(0, -delta),
+            ':updatedAt': updatedAt,
+          },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -71,7 +94,9 @@ export class CatalogRepository {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const stock = error.Item?.stock?.N;
-      return stock === undefined ? { outcome: 'not_found' } : { outcome: 'insufficient', stock: Number(stock) };
+      return stock === undefined
+        ? { outcome: 'not_found' }
+        : { outcome: 'insufficient', stock: Number(stock) };
     }
   }
 
@@ -110,7 +135,9 @@ export class CatalogRepository {
   }
 
   async getCoupon(storeId: string, code: string): Promise<Coupon | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: couponKey(storeId, code) }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: couponKey(storeId, code) }),
+    );
     return Item === undefined ? undefined : withoutKeys<Coupon>(Item);
   }
 }

@@ -3,7 +3,7 @@
  * validated by the request's fingerprint, kept 24 h, and only results (2xx/4xx) are stored: the
  * action throws for a 5xx, which makes Powertools delete the in-progress record.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
@@ -11,6 +11,7 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IdempotencyKeyInUse, IdempotencyKeyReused } from '../domain/errors.ts';
 import type { HttpResult, IdempotencyGuard } from '../http/api.ts';
 
@@ -38,7 +39,11 @@ export function dynamoIdempotencyGuard(client: DynamoDBClient, tableName: string
         { persistenceStore, config, keyPrefix: 'salesops' },
       );
       try {
-        const result = await once({ storeId: request.storeId, key: request.key, fingerprint: request.fingerprint });
+        const result = await once({
+          storeId: request.storeId,
+          key: request.key,
+          fingerprint: request.fingerprint,
+        });
         return { result, replayed };
       } catch (error) {
         if (error instanceof IdempotencyValidationError) {
@@ -48,9 +53,12 @@ export function dynamoIdempotencyGuard(client: DynamoDBClient, tableName: string
           );
         }
         if (error instanceof IdempotencyAlreadyInProgressError) {
-          throw new IdempotencyKeyInUse('A request with this Idempotency-Key is still being processed; retry shortly.', {
-            cause: error,
-          });
+          throw new IdempotencyKeyInUse(
+            'A request with this Idempotency-Key is still being processed; retry shortly.',
+            {
+              cause: error,
+            },
+          );
         }
         throw error;
       }

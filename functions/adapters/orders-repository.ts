@@ -14,16 +14,22 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import type { PlaceOrderOutcome } from '../checkout/checkout.ts';
 import type { Coupon, Product } from '../domain/catalog.ts';
 import type { Order, OrderStatus } from '../domain/order.ts';
-import type { PlaceOrderOutcome } from '../checkout/checkout.ts';
 import { couponKey, productKey } from './catalog-repository.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-export const orderKey = (storeId: string, orderId: string) => ({ pk: `STORE#${storeId}#ORDER#${orderId}`, sk: '#ORDER' });
-export const paymentIntentKey = (paymentIntentId: string) => ({ pk: `PAYMENT_INTENT#${paymentIntentId}`, sk: '#REF' });
+export const orderKey = (storeId: string, orderId: string) => ({
+  pk: `STORE#${storeId}#ORDER#${orderId}`,
+  sk: '#ORDER',
+});
+export const paymentIntentKey = (paymentIntentId: string) => ({
+  pk: `PAYMENT_INTENT#${paymentIntentId}`,
+  sk: '#REF',
+});
 
 /** Reservation deadlines are spread over shards so that no one partition takes every order. */
 export const dueShards = 8;
@@ -71,7 +77,8 @@ export class OrdersRepository {
       );
       for (const item of Responses?.[this.tableName] ?? []) {
         const { pk: _pk, sk, entity: _entity, ...rest } = item;
-        if (typeof sk === 'string' && sk.startsWith('PRODUCT#')) products.set(rest.sku as string, rest as Product);
+        if (typeof sk === 'string' && sk.startsWith('PRODUCT#'))
+          products.set(rest.sku as string, rest as Product);
         else coupon = rest as Coupon;
       }
       keys = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
@@ -115,7 +122,12 @@ export class OrdersRepository {
           UpdateExpression: 'ADD redemptions :one',
           ConditionExpression:
             'updatedAt = :updatedAt AND active = :active AND (attribute_not_exists(maxRedemptions) OR redemptions < maxRedemptions) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
-          ExpressionAttributeValues: { ':one': 1, ':updatedAt': input.coupon.updatedAt, ':active': true, ':now': input.now },
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':updatedAt': input.coupon.updatedAt,
+            ':active': true,
+            ':now': input.now,
+          },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       });
@@ -131,7 +143,12 @@ export class OrdersRepository {
       {
         Put: {
           TableName: this.tableName,
-          Item: { ...paymentIntentKey(order.payment.paymentIntentId), entity: 'paymentIntentRef', storeId, orderId: order.id },
+          Item: {
+            ...paymentIntentKey(order.payment.paymentIntentId),
+            entity: 'paymentIntentRef',
+            storeId,
+            orderId: order.id,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -153,14 +170,22 @@ export class OrdersRepository {
   }
 
   /** Newest first; by status through its own index so that a filter never reads other orders. */
-  async list(storeId: string, filter: OrderFilter, limit: number, cursor: string | undefined): Promise<Page<Order>> {
+  async list(
+    storeId: string,
+    filter: OrderFilter,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<Page<Order>> {
     const byStatus = filter.status !== undefined;
     const { Items = [], LastEvaluatedKey } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: byStatus ? 'byStatus' : 'byStore',
         KeyConditionExpression: `#pk = :pk AND #sk BETWEEN :from AND :to`,
-        ExpressionAttributeNames: { '#pk': byStatus ? 'gsi2pk' : 'gsi1pk', '#sk': byStatus ? 'gsi2sk' : 'gsi1sk' },
+        ExpressionAttributeNames: {
+          '#pk': byStatus ? 'gsi2pk' : 'gsi1pk',
+          '#sk': byStatus ? 'gsi2sk' : 'gsi1sk',
+        },
         ExpressionAttributeValues: {
           ':pk': byStatus ? `ORDERS#${storeId}#${filter.status}` : `ORDERS#${storeId}`,
           ':from': filter.createdFrom ?? '0',
@@ -310,7 +335,8 @@ function placementFailure(
     const reason = reasons[index];
     if (reason?.Code !== 'ConditionalCheckFailed') return;
     const stock = numberAttribute(reason.Item?.stock);
-    if (stock === undefined) stale = true; // the product is gone: re-pricing reports it as unknown
+    if (stock === undefined)
+      stale = true; // the product is gone: re-pricing reports it as unknown
     else if (stock < line.quantity) short.push({ sku: line.sku, available: stock });
     else stale = true;
   });
@@ -330,7 +356,8 @@ function placementFailure(
 /** CancellationReasons carry raw attribute values (`{ N: "3" }`), even through the document client. */
 function numberAttribute(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
-  if (value !== null && typeof value === 'object' && 'N' in value && typeof value.N === 'string') return Number(value.N);
+  if (value !== null && typeof value === 'object' && 'N' in value && typeof value.N === 'string')
+    return Number(value.N);
   return undefined;
 }
 

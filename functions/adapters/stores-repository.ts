@@ -22,7 +22,9 @@ export class StoresRepository {
   }
 
   async get(storeId: string): Promise<StoreRecord | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: storeKey(storeId) }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: storeKey(storeId) }),
+    );
     if (Item === undefined) return undefined;
     const { pk: _pk, sk: _sk, entity: _entity, ...record } = Item;
     return record as StoreRecord;
@@ -49,7 +51,11 @@ export class StoresRepository {
           Key: storeKey(storeId),
           UpdateExpression: 'SET #timezone = :timezone, #settings = :settings, #version = :next',
           ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: { '#timezone': 'timezone', '#settings': 'settings', '#version': 'version' },
+          ExpressionAttributeNames: {
+            '#timezone': 'timezone',
+            '#settings': 'settings',
+            '#version': 'version',
+          },
           ExpressionAttributeValues: {
             ':timezone': change.timezone,
             ':settings': change.settings,

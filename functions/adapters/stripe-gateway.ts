@@ -4,7 +4,7 @@
  * Stripe errors are classified as Medusa's provider does: connection / rate limit / API errors
  * are "unavailable" (retry, trust webhooks), invalid requests are "rejected".
  */
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import {
   type PaymentGateway,
   type PaymentIntentView,
@@ -13,16 +13,37 @@ import {
 } from '../domain/ports.ts';
 import { optionalEnv } from './env.ts';
 
-export function stripeClient(secretKey: string): Stripe {
+/**
+ * The Stripe client, created on first use: the SDK is a quarter of a checkout bundle, and requests
+ * that end before the payment step (validation errors, replays, out of stock) never load it.
+ */
+export function lazyStripeClient(secretKey: () => Promise<string>): () => Promise<Stripe> {
+  let client: Promise<Stripe> | undefined;
+  return () => {
+    client ??= Promise.all([import('stripe'), secretKey()]).then(([sdk, key]) =>
+      stripeClient(sdk.default, key),
+    );
+    client.catch(() => {
+      client = undefined;
+    });
+    return client;
+  };
+}
+
+export function stripeClient(StripeSdk: typeof Stripe, secretKey: string): Stripe {
   const base = optionalEnv('STRIPE_API_BASE');
   const url = base === undefined ? undefined : new URL(base);
-  return new Stripe(secretKey, {
+  return new StripeSdk(secretKey, {
     // Retries reuse the same idempotency key, so a saved 500 would only be replayed: retry here never.
     maxNetworkRetries: 0,
     timeout: 10_000,
     ...(url === undefined
       ? {}
-      : { host: url.hostname, port: Number(url.port), protocol: url.protocol === 'https:' ? 'https' : 'http' }),
+      : {
+          host: url.hostname,
+          port: Number(url.port),
+          protocol: url.protocol === 'https:' ? 'https' : 'http',
+        }),
   });
 }
 
@@ -43,7 +64,8 @@ export function stripeGateway(client: () => Promise<Stripe>): PaymentGateway {
           { idempotencyKey: input.idempotencyKey },
         ),
       );
-      if (intent.client_secret === null) throw new PaymentProviderUnavailable('PaymentIntent has no client secret');
+      if (intent.client_secret === null)
+        throw new PaymentProviderUnavailable('PaymentIntent has no client secret');
       return { id: intent.id, clientSecret: intent.client_secret };
     },
     async retrievePaymentIntent(id) {
@@ -53,7 +75,11 @@ export function stripeGateway(client: () => Promise<Stripe>): PaymentGateway {
     async cancelPaymentIntent(id, reason, idempotencyKey) {
       const stripe = await client();
       try {
-        return view(await call(() => stripe.paymentIntents.cancel(id, { cancellation_reason: reason }, { idempotencyKey })));
+        return view(
+          await call(() =>
+            stripe.paymentIntents.cancel(id, { cancellation_reason: reason }, { idempotencyKey }),
+          ),
+        );
       } catch (error) {
         if (error instanceof PaymentProviderRejected) {
           const current = view(await call(() => stripe.paymentIntents.retrieve(id)));
@@ -79,9 +105,13 @@ async function call<T>(request: () => Promise<T>): Promise<T> {
   try {
     return await request();
   } catch (error) {
-    if (error instanceof Stripe.errors.StripeInvalidRequestError || error instanceof Stripe.errors.StripeCardError) {
-      throw new PaymentProviderRejected(error.message, error.code, { cause: error });
-    }
+    if (isRejection(error)) throw new PaymentProviderRejected(error.message, error.code, { cause: error });
     throw new PaymentProviderUnavailable('Stripe did not complete the request', { cause: error });
   }
+}
+
+/** Stripe's invalid-request and card errors: the request was understood and refused. */
+function isRejection(error: unknown): error is { message: string; code: string | undefined } {
+  if (!(error instanceof Error) || !('type' in error)) return false;
+  return error.type === 'StripeInvalidRequestError' || error.type === 'StripeCardError';
 }

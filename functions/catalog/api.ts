@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Coupon, CouponCode, Product, Sku } from '../domain/catalog.ts';
 import { Currency, MinorUnits, Timestamp } from '../domain/schemas.ts';
 import { PageQuery, pageOf } from '../http/common-schemas.ts';
@@ -36,7 +36,11 @@ export const PutCouponRequest = z
     const hasPercent = coupon.percentOff !== undefined;
     const hasAmount = coupon.amountOff !== undefined;
     if (hasPercent === hasAmount) {
-      context.addIssue({ code: 'custom', path: ['percentOff'], message: 'give either percentOff or amountOff' });
+      context.addIssue({
+        code: 'custom',
+        path: ['percentOff'],
+        message: 'give either percentOff or amountOff',
+      });
     }
     if (hasAmount && coupon.currency === undefined) {
       context.addIssue({ code: 'custom', path: ['currency'], message: 'required with amountOff' });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CheckoutRequest } from '../domain/checkout.ts';
 import { Order } from '../domain/order.ts';
 import { operation } from '../http/operation.ts';

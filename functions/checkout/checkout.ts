@@ -11,7 +11,12 @@ import type { Coupon, Product } from '../domain/catalog.ts';
 import type { CheckoutRequest } from '../domain/checkout.ts';
 import { InvalidCoupon, InvalidState, OutOfStock, UpstreamUnavailable } from '../domain/errors.ts';
 import { newOrder, type Order } from '../domain/order.ts';
-import { type Clock, type IdGenerator, type PaymentGateway, PaymentProviderUnavailable } from '../domain/ports.ts';
+import {
+  type Clock,
+  type IdGenerator,
+  type PaymentGateway,
+  PaymentProviderUnavailable,
+} from '../domain/ports.ts';
 import { type Price, priceCheckout } from '../domain/pricing.ts';
 import type { StoreSettings } from '../domain/settings.ts';
 
@@ -111,7 +116,9 @@ export async function checkout(
           errors: [{ path: '/couponCode', message: 'has no redemptions left' }],
         });
       case 'conflict':
-        throw new UpstreamUnavailable('The catalog is busy; retry the checkout with the same Idempotency-Key.');
+        throw new UpstreamUnavailable(
+          'The catalog is busy; retry the checkout with the same Idempotency-Key.',
+        );
       case 'stale':
         break; // re-read and re-price
     }
@@ -124,10 +131,16 @@ function throwIfShort(lines: readonly { sku: string; available: number }[], requ
     const index = request.items.findIndex((item) => item.sku === sku);
     const item = request.items[index];
     return item !== undefined && available < item.quantity
-      ? [{ path: `/items/${index}/quantity`, message: `only ${Math.max(0, available)} of "${sku}" available` }]
+      ? [
+          {
+            path: `/items/${index}/quantity`,
+            message: `only ${Math.max(0, available)} of "${sku}" available`,
+          },
+        ]
       : [];
   });
-  if (errors.length > 0) throw new OutOfStock('Some items are out of stock; nothing was reserved.', { errors });
+  if (errors.length > 0)
+    throw new OutOfStock('Some items are out of stock; nothing was reserved.', { errors });
 }
 
 async function createPaymentIntent(
@@ -149,9 +162,12 @@ async function createPaymentIntent(
     });
   } catch (error) {
     if (error instanceof PaymentProviderUnavailable) {
-      throw new UpstreamUnavailable('The payment provider is unavailable; nothing was reserved. Retry the checkout.', {
-        cause: error,
-      });
+      throw new UpstreamUnavailable(
+        'The payment provider is unavailable; nothing was reserved. Retry the checkout.',
+        {
+          cause: error,
+        },
+      );
     }
     throw error;
   }
@@ -169,7 +185,12 @@ async function placeWithRetries(
   return outcome;
 }
 
-async function cancelQuietly(deps: CheckoutDependencies, paymentIntentId: string, orderId: string, attempt: number) {
+async function cancelQuietly(
+  deps: CheckoutDependencies,
+  paymentIntentId: string,
+  orderId: string,
+  attempt: number,
+) {
   try {
     await deps.payments.cancelPaymentIntent(paymentIntentId, 'abandoned', `${orderId}:cancel:${attempt}`);
   } catch (error) {

@@ -4,8 +4,8 @@ import { dynamoIdempotencyGuard } from '../adapters/idempotency.ts';
 import { logger } from '../adapters/logger.ts';
 import { OrdersRepository } from '../adapters/orders-repository.ts';
 import { stripeSecretKey } from '../adapters/secrets.ts';
-import { stripeClient, stripeGateway } from '../adapters/stripe-gateway.ts';
 import { StoresRepository } from '../adapters/stores-repository.ts';
+import { lazyStripeClient, stripeGateway } from '../adapters/stripe-gateway.ts';
 import { randomIds, systemClock } from '../adapters/system.ts';
 import { created, httpHandler, storeRoute } from '../http/api.ts';
 import { checkoutOperation } from './api.ts';
@@ -14,14 +14,16 @@ import { checkout } from './checkout.ts';
 const tableName = mainTableName();
 const authenticator = new StoresRepository(documentClient, tableName);
 const idempotency = dynamoIdempotencyGuard(dynamoClient, requiredEnv('IDEMPOTENCY_TABLE_NAME'));
-const stripe = stripeClient(await stripeSecretKey());
 const dependencies = {
   orders: new OrdersRepository(documentClient, tableName),
-  payments: stripeGateway(async () => stripe),
+  payments: stripeGateway(lazyStripeClient(stripeSecretKey)),
   clock: systemClock,
   ids: randomIds,
   onOrphanedPaymentIntent: (paymentIntentId: string, error: unknown) =>
-    logger.warn('could not cancel the PaymentIntent of a failed checkout', { paymentIntentId, error: String(error) }),
+    logger.warn('could not cancel the PaymentIntent of a failed checkout', {
+      paymentIntentId,
+      error: String(error),
+    }),
 };
 
 export const handler = httpHandler([

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CouponCode, Sku } from './catalog.ts';
 import { Address, Attribution, Customer } from './order.ts';
 import { Currency } from './schemas.ts';
@@ -28,7 +28,11 @@ export const CheckoutRequest = z
     const seen = new Set<string>();
     request.items.forEach((item, index) => {
       if (seen.has(item.sku)) {
-        context.addIssue({ code: 'custom', path: ['items', index, 'sku'], message: 'each sku may appear once' });
+        context.addIssue({
+          code: 'custom',
+          path: ['items', index, 'sku'],
+          message: 'each sku may appear once',
+        });
       }
       seen.add(item.sku);
     });

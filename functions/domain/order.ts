@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CountryCode, Currency, MinorUnits, Timestamp } from './schemas.ts';
 
 export const Address = z.strictObject({
@@ -45,7 +45,13 @@ export const PaymentStatus = z.enum([
   'disputed',
 ]);
 export const FraudStatus = z.enum(['not_screened', 'pending', 'approved', 'review', 'rejected']);
-export const FulfilmentStatus = z.enum(['unfulfilled', 'partially_shipped', 'shipped', 'delivered', 'exception']);
+export const FulfilmentStatus = z.enum([
+  'unfulfilled',
+  'partially_shipped',
+  'shipped',
+  'delivered',
+  'exception',
+]);
 
 export const CancelReason = z.enum([
   'payment_expired',
@@ -142,7 +148,13 @@ export function newOrder(input: {
     readonly metadata?: Record<string, string> | undefined;
   };
   readonly price: {
-    readonly lines: readonly { sku: string; name: string; quantity: number; unitAmount: number; amount: number }[];
+    readonly lines: readonly {
+      sku: string;
+      name: string;
+      quantity: number;
+      unitAmount: number;
+      amount: number;
+    }[];
     readonly subtotal: number;
     readonly discount: number;
     readonly shipping: number;

@@ -48,7 +48,11 @@ export interface PaymentGateway {
   }): Promise<{ readonly id: string; readonly clientSecret: string }>;
   retrievePaymentIntent(id: string): Promise<PaymentIntentView>;
   /** Cancels; a PaymentIntent that is already cancelled counts as success. */
-  cancelPaymentIntent(id: string, reason: CancellationReason, idempotencyKey: string): Promise<PaymentIntentView>;
+  cancelPaymentIntent(
+    id: string,
+    reason: CancellationReason,
+    idempotencyKey: string,
+  ): Promise<PaymentIntentView>;
 }
 
 /** The provider failed, timed out or could not be reached; nothing it did may be assumed. */

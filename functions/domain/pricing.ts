@@ -63,7 +63,12 @@ export function priceCheckout(input: PricingInput): Price {
   const subtotal = lines.reduce((sum, line) => sum + line.amount, 0);
   const discount = couponDiscount(input, subtotal);
   const discounted = subtotal - discount;
-  const shipping = shippingAmount(input.settings.shippingRates, currency, input.shippingAddress.country, discounted);
+  const shipping = shippingAmount(
+    input.settings.shippingRates,
+    currency,
+    input.shippingAddress.country,
+    discounted,
+  );
   const rate = taxRate(input.settings.taxRates, input.shippingAddress);
   const tax = rate === undefined ? 0 : applyRate(discounted, decimalFromNumber(rate));
   const total = discounted + shipping + tax;
@@ -93,7 +98,13 @@ function priceLines(input: PricingInput): PricedLine[] {
       return;
     }
     const amount = product.unitAmount * item.quantity;
-    lines.push({ sku: item.sku, name: product.name, quantity: item.quantity, unitAmount: product.unitAmount, amount });
+    lines.push({
+      sku: item.sku,
+      name: product.name,
+      quantity: item.quantity,
+      unitAmount: product.unitAmount,
+      amount,
+    });
   });
   if (unknown.length > 0) throw new UnknownSku('Some items are not in the catalog.', { errors: unknown });
   if (mismatched.length > 0) {
@@ -141,6 +152,7 @@ export function taxRate(
   rates: StoreSettings['taxRates'],
   address: { readonly country: string; readonly state?: string | undefined },
 ): number | undefined {
-  const subdivision = address.state === undefined ? undefined : `${address.country}-${address.state.toUpperCase()}`;
+  const subdivision =
+    address.state === undefined ? undefined : `${address.country}-${address.state.toUpperCase()}`;
   return (subdivision === undefined ? undefined : rates[subdivision]) ?? rates[address.country] ?? rates['*'];
 }

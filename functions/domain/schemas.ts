@@ -2,7 +2,7 @@
  * Shared building blocks of the contract's shapes. They validate requests, type the domain, and
  * generate /openapi.json, so a field is described once.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A lowercase ISO 4217 code, as Stripe writes currencies. */
 export const Currency = z.string().regex(/^[a-z]{3}$/, 'must be a lowercase ISO 4217 code such as "usd"');
@@ -15,7 +15,9 @@ export const CountryCode = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1
 /** RFC 3339 UTC timestamp as the contract writes them. */
 export const Timestamp = z.iso.datetime();
 
-export const IanaTimeZone = z.string().refine(isIanaTimeZone, 'must be an IANA time zone such as "Europe/Paris"');
+export const IanaTimeZone = z
+  .string()
+  .refine(isIanaTimeZone, 'must be an IANA time zone such as "Europe/Paris"');
 
 function isIanaTimeZone(zone: string): boolean {
   try {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CountryCode, Currency, MinorUnits } from './schemas.ts';
 
 export const ShippingRate = z.strictObject({

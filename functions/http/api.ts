@@ -39,7 +39,12 @@ export interface StoreAuthenticator<Store> {
 /** Runs an action at most once per store and `Idempotency-Key` (contract section 1). */
 export interface IdempotencyGuard {
   run(
-    request: { readonly storeId: string; readonly key: string; readonly fingerprint: string; readonly lambdaContext: Context },
+    request: {
+      readonly storeId: string;
+      readonly key: string;
+      readonly fingerprint: string;
+      readonly lambdaContext: Context;
+    },
     action: () => Promise<HttpResult>,
   ): Promise<{ readonly result: HttpResult; readonly replayed: boolean }>;
 }
@@ -83,7 +88,10 @@ export function adminRoute<O extends Operation>(
 /** A route for a store's backend, behind its API key; POSTs honour `Idempotency-Key`. */
 export function storeRoute<O extends Operation, Store extends { readonly id: string }>(
   operation: O,
-  dependencies: { readonly authenticator: StoreAuthenticator<Store>; readonly idempotency?: IdempotencyGuard },
+  dependencies: {
+    readonly authenticator: StoreAuthenticator<Store>;
+    readonly idempotency?: IdempotencyGuard;
+  },
   action: (input: ActionInput<O> & { readonly store: Store }) => Promise<HttpResult>,
 ): Route {
   return {
@@ -97,7 +105,11 @@ export function storeRoute<O extends Operation, Store extends { readonly id: str
       const run = () => parseAndRun(operation, request, (input) => action({ ...input, store }));
       const key = headerValue(request.event, 'idempotency-key');
       const { idempotency } = dependencies;
-      if (key === undefined || idempotency === undefined || request.event.requestContext.http.method !== 'POST') {
+      if (
+        key === undefined ||
+        idempotency === undefined ||
+        request.event.requestContext.http.method !== 'POST'
+      ) {
         return run();
       }
       if (key.length < 1 || key.length > 255) {
@@ -107,7 +119,12 @@ export function storeRoute<O extends Operation, Store extends { readonly id: str
       }
       rawBody(request.event); // 413 comes before anything is recorded under the key
       const { result, replayed } = await idempotency.run(
-        { storeId: store.id, key, fingerprint: fingerprint(request.event), lambdaContext: request.lambdaContext },
+        {
+          storeId: store.id,
+          key,
+          fingerprint: fingerprint(request.event),
+          lambdaContext: request.lambdaContext,
+        },
         () => keepableResult(run, request.requestId),
       );
       return replayed ? { ...result, headers: { ...result.headers, 'idempotent-replayed': 'true' } } : result;
@@ -123,9 +140,17 @@ async function keepableResult(run: () => Promise<HttpResult>, requestId: string)
   try {
     return await run();
   } catch (error) {
-    if (isApiError(error) && error.code !== 'upstream_unavailable' && error.code !== 'idempotency_key_in_use') {
+    if (
+      isApiError(error) &&
+      error.code !== 'upstream_unavailable' &&
+      error.code !== 'idempotency_key_in_use'
+    ) {
       const problem = problemFor(error, requestId);
-      return { status: problem.status, body: problem, headers: { 'content-type': 'application/problem+json' } };
+      return {
+        status: problem.status,
+        body: problem,
+        headers: { 'content-type': 'application/problem+json' },
+      };
     }
     throw error;
   }
@@ -137,7 +162,8 @@ async function parseAndRun<O extends Operation>(
   action: (input: ActionInput<O>) => Promise<HttpResult>,
 ): Promise<HttpResult> {
   const { event } = request;
-  const body = operation.body === undefined ? undefined : parseWith(operation.body, jsonBody(event), 'request body');
+  const body =
+    operation.body === undefined ? undefined : parseWith(operation.body, jsonBody(event), 'request body');
   const query =
     operation.query === undefined
       ? undefined
@@ -153,7 +179,9 @@ function rawBody(event: APIGatewayProxyEventV2): string {
   if (event.body === undefined) return '';
   const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   if (bytes.length > maxBodyBytes) {
-    throw new PayloadTooLarge(`The request body is ${bytes.length} bytes; the limit is ${maxBodyBytes} (256 KiB).`);
+    throw new PayloadTooLarge(
+      `The request body is ${bytes.length} bytes; the limit is ${maxBodyBytes} (256 KiB).`,
+    );
   }
   return bytes.toString('utf8');
 }
@@ -161,7 +189,9 @@ function rawBody(event: APIGatewayProxyEventV2): string {
 function jsonBody(event: APIGatewayProxyEventV2): unknown {
   const text = rawBody(event);
   if (text.trim() === '') {
-    throw new ValidationFailed('A JSON request body is required.', { errors: [{ path: '', message: 'required' }] });
+    throw new ValidationFailed('A JSON request body is required.', {
+      errors: [{ path: '', message: 'required' }],
+    });
   }
   try {
     return JSON.parse(text);
@@ -217,24 +247,26 @@ export function constantTimeEquals(a: string, b: string): boolean {
  */
 export function httpHandler(routes: readonly Route[]) {
   const byKey = new Map(routes.map((route) => [route.operation.route as string, route]));
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(async (event, context) => {
-    const requestId = event.requestContext.requestId;
-    logger.appendKeys({ requestId, route: event.routeKey });
-    try {
-      const route = byKey.get(event.routeKey);
-      if (route === undefined) throw new Error(`no route for ${event.routeKey}`);
-      const result = await route.handle({ event, lambdaContext: context, requestId });
-      return toResponse(result, requestId);
-    } catch (error) {
-      if (isApiError(error) && error.code !== 'internal') {
-        return withRequestId(problemResponse(problemFor(error, requestId)), requestId);
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(
+    async (event, context) => {
+      const requestId = event.requestContext.requestId;
+      logger.appendKeys({ requestId, route: event.routeKey });
+      try {
+        const route = byKey.get(event.routeKey);
+        if (route === undefined) throw new Error(`no route for ${event.routeKey}`);
+        const result = await route.handle({ event, lambdaContext: context, requestId });
+        return toResponse(result, requestId);
+      } catch (error) {
+        if (isApiError(error) && error.code !== 'internal') {
+          return withRequestId(problemResponse(problemFor(error, requestId)), requestId);
+        }
+        logger.error('request failed', { error: error instanceof Error ? error : String(error) });
+        return withRequestId(problemResponse(internalProblem(requestId)), requestId);
+      } finally {
+        logger.removeKeys(['requestId', 'route']);
       }
-      logger.error('request failed', { error: error instanceof Error ? error : String(error) });
-      return withRequestId(problemResponse(internalProblem(requestId)), requestId);
-    } finally {
-      logger.removeKeys(['requestId', 'route']);
-    }
-  });
+    },
+  );
 }
 
 function toResponse(result: HttpResult, requestId: string): APIGatewayProxyStructuredResultV2 {
@@ -244,6 +276,9 @@ function toResponse(result: HttpResult, requestId: string): APIGatewayProxyStruc
   return withRequestId(response, requestId);
 }
 
-function withRequestId(response: APIGatewayProxyStructuredResultV2, requestId: string): APIGatewayProxyStructuredResultV2 {
+function withRequestId(
+  response: APIGatewayProxyStructuredResultV2,
+  requestId: string,
+): APIGatewayProxyStructuredResultV2 {
   return { ...response, headers: { ...response.headers, 'x-request-id': requestId } };
 }

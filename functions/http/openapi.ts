@@ -3,7 +3,7 @@
  * exactly the routes of lib/topology.ts: a route without an operation fails the build of the
  * document (and its test) rather than going undescribed.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { allRoutes } from '../../lib/topology.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import type { Operation } from './operation.ts';
@@ -22,7 +22,11 @@ const ProblemSchema = z.object({
 });
 
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io,
+    unrepresentable: 'any',
+  });
   return json;
 }
 
@@ -66,7 +70,12 @@ function describe(operation: Operation): Record<string, unknown> {
     const properties = (json.properties ?? {}) as Record<string, JsonSchema>;
     const required = new Set((json.required ?? []) as string[]);
     for (const [name, property] of Object.entries(properties)) {
-      parameters.push({ name, in: location, required: location === 'path' || required.has(name), schema: property });
+      parameters.push({
+        name,
+        in: location,
+        required: location === 'path' || required.has(name),
+        schema: property,
+      });
     }
   }
   if (operation.auth === 'store' && operation.route.startsWith('POST ')) {
@@ -82,7 +91,10 @@ function describe(operation: Operation): Record<string, unknown> {
     responses[status] =
       response.schema === undefined
         ? { description: response.description }
-        : { description: response.description, content: { 'application/json': { schema: schemaOf(response.schema, 'output') } } };
+        : {
+            description: response.description,
+            content: { 'application/json': { schema: schemaOf(response.schema, 'output') } },
+          };
   }
   const codes: ErrorCode[] = [...operation.errors, 'internal'];
   if (operation.auth !== 'none') codes.push('unauthorized');
@@ -107,7 +119,12 @@ function describe(operation: Operation): Record<string, unknown> {
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(operation.body === undefined
       ? {}
-      : { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(operation.body, 'input') } } } }),
+      : {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: schemaOf(operation.body, 'input') } },
+          },
+        }),
     responses,
   };
 }

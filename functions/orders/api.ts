@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Order, OrderStatus } from '../domain/order.ts';
 import { Timestamp } from '../domain/schemas.ts';
 import { PageQuery, pageOf } from '../http/common-schemas.ts';

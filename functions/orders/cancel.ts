@@ -49,7 +49,9 @@ export async function cancelStoreOrder(
     if (stored === undefined) throw new NotFound(`No order "${request.orderId}".`);
     const { order } = stored;
     if (!request.from.includes(order.status)) {
-      throw new InvalidState(`The order is ${order.status}; only ${request.from.join(', ')} orders can be cancelled.`);
+      throw new InvalidState(
+        `The order is ${order.status}; only ${request.from.join(', ')} orders can be cancelled.`,
+      );
     }
     await cancelPaymentIntent(deps, order, request.stripeReason, attempt);
     const cancelled = cancelOrder(order, request.reason, deps.clock.now(), request.note);
@@ -58,7 +60,12 @@ export async function cancelStoreOrder(
   throw new UpstreamUnavailable('The order kept changing while it was being cancelled; retry.');
 }
 
-async function cancelPaymentIntent(deps: CancelDependencies, order: Order, reason: CancellationReason, attempt: number) {
+async function cancelPaymentIntent(
+  deps: CancelDependencies,
+  order: Order,
+  reason: CancellationReason,
+  attempt: number,
+) {
   try {
     await deps.payments.cancelPaymentIntent(
       order.payment.paymentIntentId,
@@ -72,9 +79,12 @@ async function cancelPaymentIntent(deps: CancelDependencies, order: Order, reaso
       });
     }
     if (error instanceof PaymentProviderUnavailable) {
-      throw new UpstreamUnavailable('The payment provider is unavailable; the order was not cancelled. Retry.', {
-        cause: error,
-      });
+      throw new UpstreamUnavailable(
+        'The payment provider is unavailable; the order was not cancelled. Retry.',
+        {
+          cause: error,
+        },
+      );
     }
     throw error;
   }

@@ -33,7 +33,8 @@ export async function expireReservations(
     try {
       const intent = await deps.payments.retrievePaymentIntent(stored.order.payment.paymentIntentId);
       if (authorisedStatuses.has(intent.status)) {
-        if ((await deps.orders.save(stored, markAuthorised(stored.order, deps.clock.now()))) === 'saved') authorised++;
+        if ((await deps.orders.save(stored, markAuthorised(stored.order, deps.clock.now()))) === 'saved')
+          authorised++;
         continue;
       }
       await cancelStoreOrder(deps, {
@@ -59,7 +60,10 @@ function markAuthorised(order: Order, now: Date): Order {
     ...order,
     status: 'processing',
     paymentStatus: 'authorized',
-    timeline: [...order.timeline, { at, type: 'payment_authorized', detail: 'found authorised at reservation expiry' }],
+    timeline: [
+      ...order.timeline,
+      { at, type: 'payment_authorized', detail: 'found authorised at reservation expiry' },
+    ],
     updatedAt: at,
   };
 }

@@ -3,8 +3,8 @@ import { requiredEnv } from '../adapters/env.ts';
 import { dynamoIdempotencyGuard } from '../adapters/idempotency.ts';
 import { OrdersRepository } from '../adapters/orders-repository.ts';
 import { stripeSecretKey } from '../adapters/secrets.ts';
-import { stripeClient, stripeGateway } from '../adapters/stripe-gateway.ts';
 import { StoresRepository } from '../adapters/stores-repository.ts';
+import { lazyStripeClient, stripeGateway } from '../adapters/stripe-gateway.ts';
 import { systemClock } from '../adapters/system.ts';
 import { NotFound } from '../domain/errors.ts';
 import { cancellableStatuses } from '../domain/order.ts';
@@ -16,8 +16,7 @@ const tableName = mainTableName();
 const orders = new OrdersRepository(documentClient, tableName);
 const authenticator = new StoresRepository(documentClient, tableName);
 const idempotency = dynamoIdempotencyGuard(dynamoClient, requiredEnv('IDEMPOTENCY_TABLE_NAME'));
-const stripe = stripeClient(await stripeSecretKey());
-const payments = stripeGateway(async () => stripe);
+const payments = stripeGateway(lazyStripeClient(stripeSecretKey));
 
 export const handler = httpHandler([
   storeRoute(getOrderOperation, { authenticator }, async ({ store, params }) => {

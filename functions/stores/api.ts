@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Currency, IanaTimeZone, Timestamp } from '../domain/schemas.ts';
 import { StoreSettings } from '../domain/settings.ts';
 import { operation } from '../http/operation.ts';
@@ -41,7 +41,7 @@ export const createStoreOperation = operation({
 export const getStoreOperation = operation({
   route: 'GET /v1/store',
   auth: 'store',
-  summary: "The calling store and its settings (with defaults filled in)",
+  summary: 'The calling store and its settings (with defaults filled in)',
   tag: 'Store',
   responses: { 200: { description: 'The store', schema: StoreView } },
   errors: [],

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Currency, IanaTimeZone, Timestamp } from '../domain/schemas.ts';
 import { StoreSettings } from '../domain/settings.ts';
 

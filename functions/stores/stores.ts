@@ -3,14 +3,18 @@ import type { z } from 'zod';
 import type { Clock, IdGenerator } from '../domain/ports.ts';
 import { mergePatch, StoreSettings } from '../domain/settings.ts';
 import { parseWith } from '../http/validation.ts';
-import { hashApiKey, newApiKey, newShippingWebhookSecret } from './api-keys.ts';
 import type { CreatedStore, CreateStoreRequest, UpdateStoreRequest } from './api.ts';
+import { hashApiKey, newApiKey, newShippingWebhookSecret } from './api-keys.ts';
 import type { Store, StoreRecord } from './store.ts';
 
 export interface StoreWriter {
   create(store: StoreRecord): Promise<void>;
   get(storeId: string): Promise<StoreRecord | undefined>;
-  update(storeId: string, change: Pick<Store, 'timezone' | 'settings'>, expectedVersion: number): Promise<'updated' | 'conflict'>;
+  update(
+    storeId: string,
+    change: Pick<Store, 'timezone' | 'settings'>,
+    expectedVersion: number,
+  ): Promise<'updated' | 'conflict'>;
 }
 
 export async function createStore(
@@ -32,11 +36,25 @@ export async function createStore(
     shippingWebhookSecrets: [shippingWebhookSecret],
     version: 1,
   });
-  return { id, name: request.name, timezone: request.timezone, defaultCurrency: request.defaultCurrency, apiKey, shippingWebhookSecret, createdAt };
+  return {
+    id,
+    name: request.name,
+    timezone: request.timezone,
+    defaultCurrency: request.defaultCurrency,
+    apiKey,
+    shippingWebhookSecret,
+    createdAt,
+  };
 }
 
 export function storeView(store: Store) {
-  return { id: store.id, name: store.name, timezone: store.timezone, defaultCurrency: store.defaultCurrency, settings: store.settings };
+  return {
+    id: store.id,
+    name: store.name,
+    timezone: store.timezone,
+    defaultCurrency: store.defaultCurrency,
+    settings: store.settings,
+  };
 }
 
 /**
@@ -53,7 +71,12 @@ export async function updateStore(
     const settings =
       request.settings === undefined
         ? store.settings
-        : parseWith(StoreSettings, mergePatch(store.settings, request.settings), 'merged settings', '/settings');
+        : parseWith(
+            StoreSettings,
+            mergePatch(store.settings, request.settings),
+            'merged settings',
+            '/settings',
+          );
     const timezone = request.timezone ?? store.timezone;
     if ((await deps.stores.update(store.id, { timezone, settings }, store.version)) === 'updated') {
       return { ...store, timezone, settings };

@@ -5,11 +5,21 @@ describe('catalog and coupons (contract section 3)', () => {
   it('puts, gets and lists products with pagination', async () => {
     const store = await createStore();
     const product = await putProduct(store, 'SKU-1', { name: 'Mug', unitAmount: 1250, stock: 7 });
-    expect(product).toMatchObject({ sku: 'SKU-1', name: 'Mug', unitAmount: 1250, currency: 'usd', stock: 7, active: true });
+    expect(product).toMatchObject({
+      sku: 'SKU-1',
+      name: 'Mug',
+      unitAmount: 1250,
+      currency: 'usd',
+      stock: 7,
+      active: true,
+    });
     expect(typeof product.updatedAt).toBe('string');
     expect((await store.call('GET', '/v1/products/SKU-1')).body).toEqual(product);
     for (const sku of ['SKU-2', 'SKU-3']) await putProduct(store, sku, { unitAmount: 100, stock: 1 });
-    const first = await store.call<{ data: { sku: string }[]; nextCursor: string | null }>('GET', '/v1/products?limit=2');
+    const first = await store.call<{ data: { sku: string }[]; nextCursor: string | null }>(
+      'GET',
+      '/v1/products?limit=2',
+    );
     expect(first.body.data).toHaveLength(2);
     expect(first.body.nextCursor).not.toBeNull();
     const second = await store.call<{ data: { sku: string }[]; nextCursor: string | null }>(
@@ -28,13 +38,21 @@ describe('catalog and coupons (contract section 3)', () => {
 
   it('validates products strictly and names the field', async () => {
     const store = await createStore();
-    const negative = await store.call('PUT', '/v1/products/A', { body: { name: 'x', unitAmount: -1, currency: 'usd', stock: 1 } });
+    const negative = await store.call('PUT', '/v1/products/A', {
+      body: { name: 'x', unitAmount: -1, currency: 'usd', stock: 1 },
+    });
     expect(problem(negative).body.errors).toContainEqual(expect.objectContaining({ path: '/unitAmount' }));
-    const fractional = await store.call('PUT', '/v1/products/A', { body: { name: 'x', unitAmount: 1.5, currency: 'usd', stock: 1 } });
+    const fractional = await store.call('PUT', '/v1/products/A', {
+      body: { name: 'x', unitAmount: 1.5, currency: 'usd', stock: 1 },
+    });
     expect(problem(fractional).body.errors).toContainEqual(expect.objectContaining({ path: '/unitAmount' }));
-    const upper = await store.call('PUT', '/v1/products/A', { body: { name: 'x', unitAmount: 1, currency: 'USD', stock: 1 } });
+    const upper = await store.call('PUT', '/v1/products/A', {
+      body: { name: 'x', unitAmount: 1, currency: 'USD', stock: 1 },
+    });
     expect(problem(upper).body.errors).toContainEqual(expect.objectContaining({ path: '/currency' }));
-    const badSku = await store.call('PUT', '/v1/products/bad%20sku', { body: { name: 'x', unitAmount: 1, currency: 'usd', stock: 1 } });
+    const badSku = await store.call('PUT', '/v1/products/bad%20sku', {
+      body: { name: 'x', unitAmount: 1, currency: 'usd', stock: 1 },
+    });
     expect(problem(badSku)).toMatchObject({ status: 400, code: 'validation_failed' });
     const limit = await store.call('GET', '/v1/products?limit=101');
     expect(problem(limit).body.errors).toContainEqual(expect.objectContaining({ path: '/query/limit' }));
@@ -45,14 +63,22 @@ describe('catalog and coupons (contract section 3)', () => {
   it('adjusts stock conditionally: below 0 is 409 and nothing changes', async () => {
     const store = await createStore();
     await putProduct(store, 'A', { unitAmount: 100, stock: 3 });
-    const up = await store.call('POST', '/v1/products/A/stock-adjustments', { body: { delta: 4, reason: 'restock' } });
+    const up = await store.call('POST', '/v1/products/A/stock-adjustments', {
+      body: { delta: 4, reason: 'restock' },
+    });
     expect(up.body.stock).toBe(7);
-    const tooMuch = await store.call('POST', '/v1/products/A/stock-adjustments', { body: { delta: -8, reason: 'damage' } });
+    const tooMuch = await store.call('POST', '/v1/products/A/stock-adjustments', {
+      body: { delta: -8, reason: 'damage' },
+    });
     expect(problem(tooMuch)).toMatchObject({ status: 409, code: 'out_of_stock' });
     expect((await store.call('GET', '/v1/products/A')).body.stock).toBe(7);
-    const zero = await store.call('POST', '/v1/products/A/stock-adjustments', { body: { delta: 0, reason: 'x' } });
+    const zero = await store.call('POST', '/v1/products/A/stock-adjustments', {
+      body: { delta: 0, reason: 'x' },
+    });
     expect(problem(zero).body.errors).toContainEqual(expect.objectContaining({ path: '/delta' }));
-    const missing = await store.call('POST', '/v1/products/NOPE/stock-adjustments', { body: { delta: 1, reason: 'x' } });
+    const missing = await store.call('POST', '/v1/products/NOPE/stock-adjustments', {
+      body: { delta: 1, reason: 'x' },
+    });
     expect(problem(missing)).toMatchObject({ status: 404, code: 'not_found' });
   });
 
@@ -60,21 +86,41 @@ describe('catalog and coupons (contract section 3)', () => {
     const [owner, other] = await Promise.all([createStore(), createStore()]);
     await putProduct(owner, 'SECRET', { unitAmount: 100, stock: 1 });
     await owner.call('PUT', '/v1/coupons/OWN10', { body: { percentOff: 10 } });
-    expect(problem(await other.call('GET', '/v1/products/SECRET'))).toMatchObject({ status: 404, code: 'not_found' });
+    expect(problem(await other.call('GET', '/v1/products/SECRET'))).toMatchObject({
+      status: 404,
+      code: 'not_found',
+    });
     expect(problem(await other.call('GET', '/v1/coupons/OWN10')).code).toBe('not_found');
     expect((await other.call<{ data: unknown[] }>('GET', '/v1/products')).body.data).toEqual([]);
   });
 
   it('puts coupons: percent or amount with currency, keeping redemptions', async () => {
     const store = await createStore();
-    const percent = await store.call('PUT', '/v1/coupons/TEN', { body: { percentOff: 10, maxRedemptions: 5 } });
-    expect(percent.body).toMatchObject({ code: 'TEN', percentOff: 10, active: true, maxRedemptions: 5, redemptions: 0 });
-    const amount = await store.call('PUT', '/v1/coupons/FIVE', { body: { amountOff: 500, currency: 'usd', expiresAt: '2030-01-01T00:00:00.000Z' } });
+    const percent = await store.call('PUT', '/v1/coupons/TEN', {
+      body: { percentOff: 10, maxRedemptions: 5 },
+    });
+    expect(percent.body).toMatchObject({
+      code: 'TEN',
+      percentOff: 10,
+      active: true,
+      maxRedemptions: 5,
+      redemptions: 0,
+    });
+    const amount = await store.call('PUT', '/v1/coupons/FIVE', {
+      body: { amountOff: 500, currency: 'usd', expiresAt: '2030-01-01T00:00:00.000Z' },
+    });
     expect(amount.body).toMatchObject({ code: 'FIVE', amountOff: 500, currency: 'usd', redemptions: 0 });
-    const switched = await store.call('PUT', '/v1/coupons/TEN', { body: { amountOff: 100, currency: 'usd' } });
+    const switched = await store.call('PUT', '/v1/coupons/TEN', {
+      body: { amountOff: 100, currency: 'usd' },
+    });
     expect(switched.body).not.toHaveProperty('percentOff');
     expect(switched.body).not.toHaveProperty('maxRedemptions');
-    for (const body of [{}, { percentOff: 10, amountOff: 5, currency: 'usd' }, { amountOff: 5 }, { percentOff: 101 }]) {
+    for (const body of [
+      {},
+      { percentOff: 10, amountOff: 5, currency: 'usd' },
+      { amountOff: 5 },
+      { percentOff: 101 },
+    ]) {
       expect(problem(await store.call('PUT', '/v1/coupons/BAD', { body })).code).toBe('validation_failed');
     }
     expect(problem(await store.call('GET', '/v1/coupons/NONE')).code).toBe('not_found');

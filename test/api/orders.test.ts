@@ -2,11 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { checkoutBody, createStore, problem, putProduct, type TestStore } from '../support/api.ts';
 import { simulatorStripe } from '../support/stripe.ts';
 
-type Order = { id: string; status: string; paymentStatus: string; cancelReason?: string; createdAt: string; timeline: { type: string; detail?: string }[]; payment: { paymentIntentId: string } };
+type Order = {
+  id: string;
+  status: string;
+  paymentStatus: string;
+  cancelReason?: string;
+  createdAt: string;
+  timeline: { type: string; detail?: string }[];
+  payment: { paymentIntentId: string };
+};
 type Page = { data: Order[]; nextCursor: string | null };
 
 async function placeOrder(store: TestStore, sku = 'A', quantity = 1, extra: Record<string, unknown> = {}) {
-  const response = await store.call<Order>('POST', '/v1/checkouts', { body: checkoutBody([{ sku, quantity }], extra) });
+  const response = await store.call<Order>('POST', '/v1/checkouts', {
+    body: checkoutBody([{ sku, quantity }], extra),
+  });
   if (response.status !== 201) throw new Error(JSON.stringify(response.body));
   return response.body;
 }
@@ -18,9 +28,19 @@ describe('orders: get, list, cancel (contract section 5)', () => {
     const placed: Order[] = [];
     for (let index = 0; index < 5; index++) placed.push(await placeOrder(store));
     const first = await store.call<Page>('GET', '/v1/orders?limit=3');
-    expect(first.body.data.map((order) => order.id)).toEqual(placed.slice(2).reverse().map((order) => order.id));
+    expect(first.body.data.map((order) => order.id)).toEqual(
+      placed
+        .slice(2)
+        .reverse()
+        .map((order) => order.id),
+    );
     const second = await store.call<Page>('GET', `/v1/orders?limit=3&cursor=${first.body.nextCursor}`);
-    expect(second.body.data.map((order) => order.id)).toEqual(placed.slice(0, 2).reverse().map((order) => order.id));
+    expect(second.body.data.map((order) => order.id)).toEqual(
+      placed
+        .slice(0, 2)
+        .reverse()
+        .map((order) => order.id),
+    );
     expect(second.body.nextCursor).toBeNull();
 
     await store.call('POST', `/v1/orders/${placed[0]?.id}/cancel`, { body: {} });
@@ -40,8 +60,13 @@ describe('orders: get, list, cancel (contract section 5)', () => {
     const [owner, other] = await Promise.all([createStore(), createStore()]);
     await putProduct(owner, 'A', { unitAmount: 1000, stock: 5 });
     const order = await placeOrder(owner);
-    expect(problem(await other.call('GET', `/v1/orders/${order.id}`))).toMatchObject({ status: 404, code: 'not_found' });
-    expect(problem(await other.call('POST', `/v1/orders/${order.id}/cancel`, { body: {} })).code).toBe('not_found');
+    expect(problem(await other.call('GET', `/v1/orders/${order.id}`))).toMatchObject({
+      status: 404,
+      code: 'not_found',
+    });
+    expect(problem(await other.call('POST', `/v1/orders/${order.id}/cancel`, { body: {} })).code).toBe(
+      'not_found',
+    );
     expect(problem(await owner.call('GET', '/v1/orders/ord_missing')).code).toBe('not_found');
     expect((await other.call<Page>('GET', '/v1/orders')).body.data).toEqual([]);
   });
@@ -53,15 +78,24 @@ describe('orders: get, list, cancel (contract section 5)', () => {
     const order = await placeOrder(store, 'A', 3, { couponCode: 'TEN' });
     expect((await store.call('GET', '/v1/products/A')).body.stock).toBe(2);
     const responses = await Promise.all(
-      Array.from({ length: 5 }, () => store.call<Order>('POST', `/v1/orders/${order.id}/cancel`, { body: { reason: 'customer asked' } })),
+      Array.from({ length: 5 }, () =>
+        store.call<Order>('POST', `/v1/orders/${order.id}/cancel`, { body: { reason: 'customer asked' } }),
+      ),
     );
     const cancelled = responses.filter((response) => response.status === 200);
     expect(cancelled).toHaveLength(1);
     for (const response of responses.filter((candidate) => candidate.status !== 200)) {
       expect(response.body).toMatchObject({ code: 'invalid_state' });
     }
-    expect(cancelled[0]?.body).toMatchObject({ status: 'cancelled', paymentStatus: 'cancelled', cancelReason: 'requested' });
-    expect(cancelled[0]?.body.timeline.at(-1)).toMatchObject({ type: 'cancelled', detail: 'requested: customer asked' });
+    expect(cancelled[0]?.body).toMatchObject({
+      status: 'cancelled',
+      paymentStatus: 'cancelled',
+      cancelReason: 'requested',
+    });
+    expect(cancelled[0]?.body.timeline.at(-1)).toMatchObject({
+      type: 'cancelled',
+      detail: 'requested: customer asked',
+    });
     expect((await store.call('GET', '/v1/products/A')).body.stock).toBe(5);
     expect((await store.call('GET', '/v1/coupons/TEN')).body.redemptions).toBe(0);
     const intent = await simulatorStripe().paymentIntents.retrieve(order.payment.paymentIntentId);

@@ -11,14 +11,23 @@ describe('health, docs and conventions (contract sections 1 and 10)', () => {
   });
 
   it('GET /openapi.json describes exactly the served routes, as OpenAPI 3.1', async () => {
-    const response = await call<{ openapi: string; paths: Record<string, Record<string, unknown>> }>('GET', '/openapi.json');
+    const response = await call<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(
+      'GET',
+      '/openapi.json',
+    );
     expect(response.status).toBe(200);
     expect(response.body.openapi).toBe('3.1.0');
     const described = Object.entries(response.body.paths).flatMap(([path, item]) =>
       Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
     );
-    expect(described.sort()).toEqual(allRoutes().map(({ route }) => route.key).sort());
-    const checkout = response.body.paths['/v1/checkouts']?.post as { requestBody: { content: Record<string, { schema: { additionalProperties: unknown } }> } };
+    expect(described.sort()).toEqual(
+      allRoutes()
+        .map(({ route }) => route.key)
+        .sort(),
+    );
+    const checkout = response.body.paths['/v1/checkouts']?.post as {
+      requestBody: { content: Record<string, { schema: { additionalProperties: unknown } }> };
+    };
     expect(checkout.requestBody.content['application/json']?.schema.additionalProperties).toBe(false);
   });
 

@@ -39,12 +39,16 @@ describe('money', () => {
 
   it('matches exact rational arithmetic for any amount and rate', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 99_999_999 }), fc.integer({ min: 0, max: 10_000 }), (amount, basisPoints) => {
-        const rate = basisPoints / 10_000;
-        const exact = amount * basisPoints; // in 1/10000 minor units, an exact integer
-        const expected = Math.floor(exact / 10_000) + (exact % 10_000 >= 5_000 ? 1 : 0);
-        expect(applyRate(amount, decimalFromNumber(rate))).toBe(expected);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 99_999_999 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        (amount, basisPoints) => {
+          const rate = basisPoints / 10_000;
+          const exact = amount * basisPoints; // in 1/10000 minor units, an exact integer
+          const expected = Math.floor(exact / 10_000) + (exact % 10_000 >= 5_000 ? 1 : 0);
+          expect(applyRate(amount, decimalFromNumber(rate))).toBe(expected);
+        },
+      ),
     );
   });
 

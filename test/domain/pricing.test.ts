@@ -15,7 +15,13 @@ const product = (sku: string, unitAmount: number, extra: Partial<Product> = {}):
   updatedAt: now.toISOString(),
   ...extra,
 });
-const coupon = (extra: Partial<Coupon>): Coupon => ({ code: 'C', active: true, redemptions: 0, updatedAt: now.toISOString(), ...extra });
+const coupon = (extra: Partial<Coupon>): Coupon => ({
+  code: 'C',
+  active: true,
+  redemptions: 0,
+  updatedAt: now.toISOString(),
+  ...extra,
+});
 const catalog = new Map([
   ['A', product('A', 1299)],
   ['B', product('B', 2450)],
@@ -44,10 +50,17 @@ describe('pricing', () => {
   it('computes total = subtotal − discount + shipping + tax', () => {
     const price = priceCheckout({
       ...base,
-      items: [{ sku: 'A', quantity: 3 }, { sku: 'B', quantity: 1 }],
+      items: [
+        { sku: 'A', quantity: 3 },
+        { sku: 'B', quantity: 1 },
+      ],
       couponCode: 'C',
       coupon: coupon({ percentOff: 15 }),
-      settings: { ...defaultSettings, taxRates: { 'US-CA': 0.0725 }, shippingRates: [{ country: 'US', currency: 'usd', amount: 599 }] },
+      settings: {
+        ...defaultSettings,
+        taxRates: { 'US-CA': 0.0725 },
+        shippingRates: [{ country: 'US', currency: 'usd', amount: 599 }],
+      },
     });
     expect(price).toMatchObject({ subtotal: 6347, discount: 952, shipping: 599, tax: 391, total: 6385 });
     expect(price.lines).toEqual([
@@ -70,24 +83,56 @@ describe('pricing', () => {
   it('reports the contract error for each broken rule', () => {
     const items = [{ sku: 'A', quantity: 1 }];
     expect(codeOf(() => priceCheckout({ ...base, items: [{ sku: 'X', quantity: 1 }] }))).toBe('unknown_sku');
-    expect(codeOf(() => priceCheckout({ ...base, items: [{ sku: 'OFF', quantity: 1 }] }))).toBe('unknown_sku');
-    expect(codeOf(() => priceCheckout({ ...base, items: [{ sku: 'EUR', quantity: 1 }] }))).toBe('currency_mismatch');
+    expect(codeOf(() => priceCheckout({ ...base, items: [{ sku: 'OFF', quantity: 1 }] }))).toBe(
+      'unknown_sku',
+    );
+    expect(codeOf(() => priceCheckout({ ...base, items: [{ sku: 'EUR', quantity: 1 }] }))).toBe(
+      'currency_mismatch',
+    );
     expect(codeOf(() => priceCheckout({ ...base, currency: 'kwd', items }))).toBe('unsupported_currency');
     expect(codeOf(() => priceCheckout({ ...base, items, couponCode: 'C' }))).toBe('invalid_coupon');
-    expect(codeOf(() => priceCheckout({ ...base, items, couponCode: 'C', coupon: coupon({ percentOff: 5, active: false }) }))).toBe('invalid_coupon');
     expect(
-      codeOf(() => priceCheckout({ ...base, items, couponCode: 'C', coupon: coupon({ percentOff: 5, expiresAt: now.toISOString() }) })),
+      codeOf(() =>
+        priceCheckout({ ...base, items, couponCode: 'C', coupon: coupon({ percentOff: 5, active: false }) }),
+      ),
     ).toBe('invalid_coupon');
     expect(
-      codeOf(() => priceCheckout({ ...base, items, couponCode: 'C', coupon: coupon({ percentOff: 5, maxRedemptions: 2, redemptions: 2 }) })),
+      codeOf(() =>
+        priceCheckout({
+          ...base,
+          items,
+          couponCode: 'C',
+          coupon: coupon({ percentOff: 5, expiresAt: now.toISOString() }),
+        }),
+      ),
     ).toBe('invalid_coupon');
     expect(
-      codeOf(() => priceCheckout({ ...base, items, couponCode: 'C', coupon: coupon({ amountOff: 5, currency: 'eur' }) })),
+      codeOf(() =>
+        priceCheckout({
+          ...base,
+          items,
+          couponCode: 'C',
+          coupon: coupon({ percentOff: 5, maxRedemptions: 2, redemptions: 2 }),
+        }),
+      ),
     ).toBe('invalid_coupon');
-    expect(codeOf(() => priceCheckout({ ...base, items, couponCode: 'C', coupon: coupon({ percentOff: 100 }) }))).toBe('amount_out_of_range');
-    expect(codeOf(() => priceCheckout({ ...base, items: [{ sku: 'B', quantity: 999 }], products: new Map([['B', product('B', 999_999)]]) }))).toBe(
-      'amount_out_of_range',
-    );
+    expect(
+      codeOf(() =>
+        priceCheckout({ ...base, items, couponCode: 'C', coupon: coupon({ amountOff: 5, currency: 'eur' }) }),
+      ),
+    ).toBe('invalid_coupon');
+    expect(
+      codeOf(() => priceCheckout({ ...base, items, couponCode: 'C', coupon: coupon({ percentOff: 100 }) })),
+    ).toBe('amount_out_of_range');
+    expect(
+      codeOf(() =>
+        priceCheckout({
+          ...base,
+          items: [{ sku: 'B', quantity: 999 }],
+          products: new Map([['B', product('B', 999_999)]]),
+        }),
+      ),
+    ).toBe('amount_out_of_range');
   });
 
   it('picks the most specific shipping rate in the order currency', () => {
@@ -113,9 +158,18 @@ describe('pricing', () => {
 
 describe('settings', () => {
   it('merges as RFC 7396 and validates the result as a whole', () => {
-    const merged = mergePatch(defaultSettings, { fraud: { reviewScore: 60, highRiskCountries: ['NG'] }, taxRates: { US: 0.05 } });
-    expect(StoreSettings.parse(merged).fraud).toMatchObject({ reviewScore: 60, rejectScore: 80, highRiskCountries: ['NG'] });
-    expect(StoreSettings.safeParse(mergePatch(defaultSettings, { fraud: { reviewScore: 80 } })).success).toBe(false);
+    const merged = mergePatch(defaultSettings, {
+      fraud: { reviewScore: 60, highRiskCountries: ['NG'] },
+      taxRates: { US: 0.05 },
+    });
+    expect(StoreSettings.parse(merged).fraud).toMatchObject({
+      reviewScore: 60,
+      rejectScore: 80,
+      highRiskCountries: ['NG'],
+    });
+    expect(StoreSettings.safeParse(mergePatch(defaultSettings, { fraud: { reviewScore: 80 } })).success).toBe(
+      false,
+    );
     expect(mergePatch({ a: 1, b: { c: 2 } }, { b: null })).toEqual({ a: 1 });
     expect(mergePatch({ a: [1, 2] }, { a: [3] })).toEqual({ a: [3] });
   });

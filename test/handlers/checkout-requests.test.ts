@@ -8,7 +8,7 @@ import { checkoutBody, createStore, putProduct } from '../support/api.ts';
 import { httpEvent, testContext } from '../support/events.ts';
 import { stripeRequests } from '../support/stripe.ts';
 
-type Handler = (typeof import('../../functions/checkout/handler.ts'))['handler'];
+type Handler = typeof import('../../functions/checkout/handler.ts')['handler'];
 let handler: Handler;
 const dynamoCommands: string[] = [];
 
@@ -38,7 +38,13 @@ describe('checkout request budget', () => {
         routeKey: 'POST /v1/checkouts',
         path: '/v1/checkouts',
         headers: { authorization: `Bearer ${store.apiKey}`, 'idempotency-key': randomUUID() },
-        body: checkoutBody([{ sku: 'A', quantity: 1 }, { sku: 'B', quantity: 2 }], { couponCode: 'TEN' }),
+        body: checkoutBody(
+          [
+            { sku: 'A', quantity: 1 },
+            { sku: 'B', quantity: 2 },
+          ],
+          { couponCode: 'TEN' },
+        ),
       }),
       testContext('checkout'),
     );
@@ -53,7 +59,9 @@ describe('checkout request budget', () => {
       'UpdateItemCommand', // the idempotency record, completed with the response
     ]);
     const stripe = (await stripeRequests()).filter(
-      (request) => request.idempotencyKey?.startsWith(order.id) === true || request.path.includes(order.payment.paymentIntentId),
+      (request) =>
+        request.idempotencyKey?.startsWith(order.id) === true ||
+        request.path.includes(order.payment.paymentIntentId),
     );
     expect(stripe).toEqual([expect.objectContaining({ method: 'POST', path: '/v1/payment_intents' })]);
   });

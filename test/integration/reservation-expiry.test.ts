@@ -19,11 +19,10 @@ beforeAll(async () => {
   Object.assign(process.env, inject('stackEnvironment'));
   const { documentClient, mainTableName } = await import('../../functions/adapters/dynamodb.ts');
   const { OrdersRepository } = await import('../../functions/adapters/orders-repository.ts');
-  const { stripeClient, stripeGateway } = await import('../../functions/adapters/stripe-gateway.ts');
+  const { lazyStripeClient, stripeGateway } = await import('../../functions/adapters/stripe-gateway.ts');
   ({ expireReservations } = await import('../../functions/orders/expire-reservations.ts'));
   orders = new OrdersRepository(documentClient, mainTableName());
-  const stripe = stripeClient('sk_test_sweeper');
-  payments = stripeGateway(async () => stripe);
+  payments = stripeGateway(lazyStripeClient(async () => 'sk_test_sweeper'));
 });
 
 describe('reservation expiry', () => {
@@ -31,28 +30,49 @@ describe('reservation expiry', () => {
     const store = await createStore({ settings: { reservationMinutes: 1 } });
     await putProduct(store, 'A', { unitAmount: 1000, stock: 10 });
     await store.call('PUT', '/v1/coupons/TEN', { body: { percentOff: 10 } });
-    const unpaid = await store.call<{ id: string; payment: { paymentIntentId: string } }>('POST', '/v1/checkouts', {
-      body: checkoutBody([{ sku: 'A', quantity: 3 }], { couponCode: 'TEN' }),
+    const unpaid = await store.call<{ id: string; payment: { paymentIntentId: string } }>(
+      'POST',
+      '/v1/checkouts',
+      {
+        body: checkoutBody([{ sku: 'A', quantity: 3 }], { couponCode: 'TEN' }),
+      },
+    );
+    const paid = await store.call<{ id: string; payment: { paymentIntentId: string } }>(
+      'POST',
+      '/v1/checkouts',
+      {
+        body: checkoutBody([{ sku: 'A', quantity: 2 }]),
+      },
+    );
+    await simulatorStripe().paymentIntents.confirm(paid.body.payment.paymentIntentId, {
+      payment_method: 'pm_card_visa',
     });
-    const paid = await store.call<{ id: string; payment: { paymentIntentId: string } }>('POST', '/v1/checkouts', {
-      body: checkoutBody([{ sku: 'A', quantity: 2 }]),
-    });
-    await simulatorStripe().paymentIntents.confirm(paid.body.payment.paymentIntentId, { payment_method: 'pm_card_visa' });
     expect((await store.call('GET', '/v1/products/A')).body.stock).toBe(5);
 
     const failures: unknown[] = [];
-    const sweep = () => expireReservations({ orders, payments, clock: later }, (_id, error) => failures.push(error));
+    const sweep = () =>
+      expireReservations({ orders, payments, clock: later }, (_id, error) => failures.push(error));
     const reports = await Promise.all([sweep(), sweep()]);
     await sweep();
-    expect(failures.filter((error) => !String(error).includes('invalid_state') && !String(error).includes('InvalidState'))).toEqual([]);
+    expect(
+      failures.filter(
+        (error) => !String(error).includes('invalid_state') && !String(error).includes('InvalidState'),
+      ),
+    ).toEqual([]);
 
     const expired = await store.call('GET', `/v1/orders/${unpaid.body.id}`);
-    expect(expired.body).toMatchObject({ status: 'cancelled', cancelReason: 'payment_expired', paymentStatus: 'cancelled' });
+    expect(expired.body).toMatchObject({
+      status: 'cancelled',
+      cancelReason: 'payment_expired',
+      paymentStatus: 'cancelled',
+    });
     const authorised = await store.call('GET', `/v1/orders/${paid.body.id}`);
     expect(authorised.body).toMatchObject({ status: 'processing', paymentStatus: 'authorized' });
     expect((await store.call('GET', '/v1/products/A')).body.stock).toBe(8);
     expect((await store.call('GET', '/v1/coupons/TEN')).body.redemptions).toBe(0);
-    expect((await simulatorStripe().paymentIntents.retrieve(unpaid.body.payment.paymentIntentId)).status).toBe('canceled');
+    expect(
+      (await simulatorStripe().paymentIntents.retrieve(unpaid.body.payment.paymentIntentId)).status,
+    ).toBe('canceled');
     expect(reports.reduce((sum, report) => sum + report.expired, 0)).toBeGreaterThanOrEqual(1);
   });
 });

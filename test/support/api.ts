@@ -29,22 +29,40 @@ export async function call<T = Record<string, unknown>>(
   }
   const response = await fetch(`${inject('apiUrl')}${path}`, { method, headers, body });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: (text === '' ? {} : JSON.parse(text)) as T };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (text === '' ? {} : JSON.parse(text)) as T,
+  };
 }
 
 export interface TestStore {
   readonly id: string;
   readonly apiKey: string;
   readonly shippingWebhookSecret: string;
-  readonly call: <T = Record<string, unknown>>(method: string, path: string, options?: RequestOptions) => Promise<ApiResponse<T>>;
+  readonly call: <T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options?: RequestOptions,
+  ) => Promise<ApiResponse<T>>;
 }
 
-export async function createStore(input: { name?: string; timezone?: string; settings?: unknown } = {}): Promise<TestStore> {
-  const created = await call<{ id: string; apiKey: string; shippingWebhookSecret: string }>('POST', '/admin/v1/stores', {
-    token: inject('adminToken'),
-    body: { name: input.name ?? `Store ${randomUUID().slice(0, 8)}`, ...(input.timezone ? { timezone: input.timezone } : {}) },
-  });
-  if (created.status !== 201) throw new Error(`store creation failed: ${created.status} ${JSON.stringify(created.body)}`);
+export async function createStore(
+  input: { name?: string; timezone?: string; settings?: unknown } = {},
+): Promise<TestStore> {
+  const created = await call<{ id: string; apiKey: string; shippingWebhookSecret: string }>(
+    'POST',
+    '/admin/v1/stores',
+    {
+      token: inject('adminToken'),
+      body: {
+        name: input.name ?? `Store ${randomUUID().slice(0, 8)}`,
+        ...(input.timezone ? { timezone: input.timezone } : {}),
+      },
+    },
+  );
+  if (created.status !== 201)
+    throw new Error(`store creation failed: ${created.status} ${JSON.stringify(created.body)}`);
   const { id, apiKey, shippingWebhookSecret } = created.body;
   const store: TestStore = {
     id,
@@ -71,9 +89,18 @@ export async function putProduct(
   return response.body;
 }
 
-export const address = { line1: '1 Market St', city: 'San Francisco', state: 'CA', postalCode: '94105', country: 'US' };
+export const address = {
+  line1: '1 Market St',
+  city: 'San Francisco',
+  state: 'CA',
+  postalCode: '94105',
+  country: 'US',
+};
 
-export function checkoutBody(items: { sku: string; quantity: number }[], extra: Record<string, unknown> = {}) {
+export function checkoutBody(
+  items: { sku: string; quantity: number }[],
+  extra: Record<string, unknown> = {},
+) {
   return {
     currency: 'usd',
     items,
@@ -89,6 +116,12 @@ export function problem(response: ApiResponse) {
     status: response.status,
     contentType: response.headers.get('content-type'),
     code: response.body.code,
-    body: response.body as { code: string; status: number; detail: string; requestId: string; errors?: { path: string; message: string }[] },
+    body: response.body as {
+      code: string;
+      status: number;
+      detail: string;
+      requestId: string;
+      errors?: { path: string; message: string }[];
+    },
   };
 }
