@@ -42,6 +42,8 @@ export interface FunctionAccess {
   readonly idempotencyTable?: boolean;
   readonly stripe?: boolean;
   readonly adminToken?: boolean;
+  /** Reads the Stripe webhook signing secret (the webhook receiver). */
+  readonly stripeWebhook?: boolean;
   /** Queues this function sends to, by logical name. */
   readonly sendsTo?: readonly string[];
 }

@@ -12,6 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { tableEnvVar, tables } from '../../lib/data-model.ts';
+import { queueUrlEnvVar } from '../../lib/runtime-env.ts';
 import {
   allSchedules,
   type FunctionName,
@@ -122,7 +123,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(stripe === undefined ? {} : { STRIPE_API_BASE: stripe.url }),
       ...Object.fromEntries(tables.map((table) => [tableEnvVar(table), tableNames[table.name] ?? ''])),
       ...Object.fromEntries(
-        Object.entries(localQueues).map(([name, queue]) => [queueEnvVar(name), queue.url]),
+        Object.entries(localQueues).map(([name, queue]) => [queueUrlEnvVar(name), queue.url]),
       ),
     };
     Object.assign(process.env, environment);
@@ -189,11 +190,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stop();
     throw error;
   }
-}
-
-/** `<NAME>_QUEUE_URL`, as the CDK stack names it. */
-export function queueEnvVar(queueName: string): string {
-  return `${queueName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_QUEUE_URL`;
 }
 
 function handlerLoader() {

@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mainTable, tableEnvVar } from '../../lib/data-model.ts';
+import { idempotencyTable, mainTable, tableEnvVar } from '../../lib/data-model.ts';
 import { optionalEnv, requiredEnv } from './env.ts';
 
 const endpoint = optionalEnv('DYNAMODB_ENDPOINT');
@@ -17,4 +17,8 @@ export const documentClient = DynamoDBDocumentClient.from(dynamoClient, {
 
 export function mainTableName(): string {
   return requiredEnv(tableEnvVar(mainTable));
+}
+
+export function idempotencyTableName(): string {
+  return requiredEnv(tableEnvVar(idempotencyTable));
 }

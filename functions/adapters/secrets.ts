@@ -2,6 +2,7 @@
  * Secrets: from Secrets Manager on AWS (`<NAME>_ARN`), from the plain environment locally.
  * Read once per cold start and cached; the client is loaded only when a function needs it.
  */
+import { secretEnvVars } from '../../lib/runtime-env.ts';
 import { optionalEnv } from './env.ts';
 
 const cache = new Map<string, Promise<string>>();
@@ -30,5 +31,5 @@ async function loadSecret(localName: string, arnName: string): Promise<string> {
   return response.SecretString;
 }
 
-export const adminToken = () => secret('SALESOPS_ADMIN_TOKEN', 'ADMIN_TOKEN_SECRET_ARN');
-export const stripeSecretKey = () => secret('STRIPE_SECRET_KEY', 'STRIPE_SECRET_ARN');
+export const adminToken = () => secret('SALESOPS_ADMIN_TOKEN', secretEnvVars.adminToken);
+export const stripeSecretKey = () => secret('STRIPE_SECRET_KEY', secretEnvVars.stripeSecretKey);

@@ -1,5 +1,4 @@
-import { documentClient, dynamoClient, mainTableName } from '../adapters/dynamodb.ts';
-import { requiredEnv } from '../adapters/env.ts';
+import { documentClient, dynamoClient, idempotencyTableName, mainTableName } from '../adapters/dynamodb.ts';
 import { dynamoIdempotencyGuard } from '../adapters/idempotency.ts';
 import { logger } from '../adapters/logger.ts';
 import { OrdersRepository } from '../adapters/orders-repository.ts';
@@ -13,7 +12,7 @@ import { checkout } from './checkout.ts';
 
 const tableName = mainTableName();
 const authenticator = new StoresRepository(documentClient, tableName);
-const idempotency = dynamoIdempotencyGuard(dynamoClient, requiredEnv('IDEMPOTENCY_TABLE_NAME'));
+const idempotency = dynamoIdempotencyGuard(dynamoClient, idempotencyTableName());
 const dependencies = {
   orders: new OrdersRepository(documentClient, tableName),
   payments: stripeGateway(lazyStripeClient(stripeSecretKey)),

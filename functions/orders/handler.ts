@@ -1,5 +1,4 @@
-import { documentClient, dynamoClient, mainTableName } from '../adapters/dynamodb.ts';
-import { requiredEnv } from '../adapters/env.ts';
+import { documentClient, dynamoClient, idempotencyTableName, mainTableName } from '../adapters/dynamodb.ts';
 import { dynamoIdempotencyGuard } from '../adapters/idempotency.ts';
 import { OrdersRepository } from '../adapters/orders-repository.ts';
 import { stripeSecretKey } from '../adapters/secrets.ts';
@@ -15,7 +14,7 @@ import { cancelStoreOrder } from './cancel.ts';
 const tableName = mainTableName();
 const orders = new OrdersRepository(documentClient, tableName);
 const authenticator = new StoresRepository(documentClient, tableName);
-const idempotency = dynamoIdempotencyGuard(dynamoClient, requiredEnv('IDEMPOTENCY_TABLE_NAME'));
+const idempotency = dynamoIdempotencyGuard(dynamoClient, idempotencyTableName());
 const payments = stripeGateway(lazyStripeClient(stripeSecretKey));
 
 export const handler = httpHandler([

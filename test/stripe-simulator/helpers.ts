@@ -42,7 +42,10 @@ export async function authorisedPayment(
   return stripe.paymentIntents.confirm(created.id, { payment_method: paymentMethod });
 }
 
-export async function latestCharge(stripe: Stripe, paymentIntent: Stripe.PaymentIntent): Promise<Stripe.Charge> {
+export async function latestCharge(
+  stripe: Stripe,
+  paymentIntent: Stripe.PaymentIntent,
+): Promise<Stripe.Charge> {
   const chargeId = paymentIntent.latest_charge;
   if (typeof chargeId !== 'string') throw new Error(`${paymentIntent.id} has no charge`);
   return stripe.charges.retrieve(chargeId);
@@ -134,11 +137,18 @@ export async function rawCall(
     ...(body === undefined ? {} : { body }),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, text, json: text === '' ? null : JSON.parse(text) };
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: text === '' ? null : JSON.parse(text),
+  };
 }
 
 /** The SDK error a call fails with; fails the test if it succeeds or fails otherwise. */
-export async function stripeErrorOf(call: Promise<unknown>): Promise<InstanceType<typeof Stripe.errors.StripeError>> {
+export async function stripeErrorOf(
+  call: Promise<unknown>,
+): Promise<InstanceType<typeof Stripe.errors.StripeError>> {
   try {
     await call;
   } catch (error) {

@@ -42,7 +42,11 @@ describe('PaymentIntent lifecycle', () => {
     expect(created.client_secret).toMatch(new RegExp(`^${created.id}_secret_\\w+$`));
 
     const authorised = await stripe.paymentIntents.confirm(created.id, { payment_method: 'pm_card_visa' });
-    expect(authorised).toMatchObject({ status: 'requires_capture', amount_capturable: 2500, amount_received: 0 });
+    expect(authorised).toMatchObject({
+      status: 'requires_capture',
+      amount_capturable: 2500,
+      amount_received: 0,
+    });
     const authorisation = await latestCharge(stripe, authorised);
     expect(authorisation).toMatchObject({
       status: 'succeeded',
@@ -91,13 +95,21 @@ describe('PaymentIntent lifecycle', () => {
   });
 
   it('declines pm_card_chargeDeclined, then authorises a retry', async () => {
-    const created = await stripe.paymentIntents.create({ amount: 1500, currency: 'usd', capture_method: 'manual' });
+    const created = await stripe.paymentIntents.create({
+      amount: 1500,
+      currency: 'usd',
+      capture_method: 'manual',
+    });
 
     const decline = await stripeErrorOf(
       stripe.paymentIntents.confirm(created.id, { payment_method: 'pm_card_chargeDeclined' }),
     );
     expect(decline).toBeInstanceOf(Stripe.errors.StripeCardError);
-    expect(decline).toMatchObject({ statusCode: 402, code: 'card_declined', decline_code: 'generic_decline' });
+    expect(decline).toMatchObject({
+      statusCode: 402,
+      code: 'card_declined',
+      decline_code: 'generic_decline',
+    });
     expect(decline.payment_intent?.status).toBe('requires_payment_method');
 
     const failed = await stripe.paymentIntents.retrieve(created.id);
@@ -115,19 +127,22 @@ describe('PaymentIntent lifecycle', () => {
     expect(retried.latest_charge).not.toBe(failedCharge.id);
 
     const events = await allEvents(stripe);
-    const failures = eventsOfType(events, 'payment_intent.payment_failed').filter((e) => e.data.object.id === created.id);
+    const failures = eventsOfType(events, 'payment_intent.payment_failed').filter(
+      (e) => e.data.object.id === created.id,
+    );
     expect(failures).toHaveLength(1);
     expect(eventsOfType(events, 'charge.failed').map((e) => e.data.object.id)).toContain(failedCharge.id);
   });
 
   it('reports the Radar risk level of each test card, with stable fingerprints', async () => {
-    const riskOf = async (paymentMethod: string) => (await latestCharge(stripe, await authorisedPayment(stripe, paymentMethod))).outcome;
+    const riskOf = async (paymentMethod: string) =>
+      (await latestCharge(stripe, await authorisedPayment(stripe, paymentMethod))).outcome;
     expect((await riskOf('pm_card_riskLevelElevated'))?.risk_level).toBe('elevated');
     expect((await riskOf('pm_card_riskLevelHighest'))?.risk_level).toBe('highest');
 
     const fingerprint = async (paymentMethod: string) =>
-      (await latestCharge(stripe, await authorisedPayment(stripe, paymentMethod))).payment_method_details?.card
-        ?.fingerprint;
+      (await latestCharge(stripe, await authorisedPayment(stripe, paymentMethod))).payment_method_details
+        ?.card?.fingerprint;
     const visa = await fingerprint('pm_card_visa');
     expect(visa).toEqual(expect.any(String));
     expect(await fingerprint('pm_card_visa')).toBe(visa);
@@ -137,39 +152,59 @@ describe('PaymentIntent lifecycle', () => {
   it('cancels an authorisation without creating a refund, and refuses to cancel twice', async () => {
     const authorised = await authorisedPayment(stripe);
     const canceled = await stripe.paymentIntents.cancel(authorised.id, { cancellation_reason: 'fraudulent' });
-    expect(canceled).toMatchObject({ status: 'canceled', cancellation_reason: 'fraudulent', amount_capturable: 0 });
+    expect(canceled).toMatchObject({
+      status: 'canceled',
+      cancellation_reason: 'fraudulent',
+      amount_capturable: 0,
+    });
     expect(canceled.canceled_at).toEqual(expect.any(Number));
     expect((await stripe.refunds.list({ payment_intent: authorised.id })).data).toEqual([]);
 
     const again = await stripeErrorOf(stripe.paymentIntents.cancel(authorised.id));
     expect(again).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
-    expect(again).toMatchObject({ statusCode: 400, type: 'StripeInvalidRequestError', code: 'payment_intent_unexpected_state' });
+    expect(again).toMatchObject({
+      statusCode: 400,
+      type: 'StripeInvalidRequestError',
+      code: 'payment_intent_unexpected_state',
+    });
     expect((again.raw as { type: string }).type).toBe('invalid_request_error');
     expect(again.payment_intent?.status).toBe('canceled');
   });
 
   it('answers payment_intent_unexpected_state for captures and confirmations in the wrong state', async () => {
-    const fresh = await stripe.paymentIntents.create({ amount: 900, currency: 'usd', capture_method: 'manual' });
+    const fresh = await stripe.paymentIntents.create({
+      amount: 900,
+      currency: 'usd',
+      capture_method: 'manual',
+    });
     expect(await stripeErrorOf(stripe.paymentIntents.capture(fresh.id))).toMatchObject({
       code: 'payment_intent_unexpected_state',
     });
     const authorised = await stripe.paymentIntents.confirm(fresh.id, { payment_method: 'pm_card_visa' });
-    expect(await stripeErrorOf(stripe.paymentIntents.confirm(authorised.id, { payment_method: 'pm_card_visa' }))).toMatchObject({
+    expect(
+      await stripeErrorOf(stripe.paymentIntents.confirm(authorised.id, { payment_method: 'pm_card_visa' })),
+    ).toMatchObject({
       code: 'payment_intent_unexpected_state',
     });
   });
 
   it('rejects unknown payment methods, unknown parameters and unknown ids as Stripe does', async () => {
     const created = await stripe.paymentIntents.create({ amount: 900, currency: 'usd' });
-    expect(await stripeErrorOf(stripe.paymentIntents.confirm(created.id, { payment_method: 'pm_card_bogus' }))).toMatchObject({
+    expect(
+      await stripeErrorOf(stripe.paymentIntents.confirm(created.id, { payment_method: 'pm_card_bogus' })),
+    ).toMatchObject({
       statusCode: 404,
       code: 'resource_missing',
       param: 'payment_method',
     });
     expect(
-      await stripeErrorOf(stripe.rawRequest('POST', '/v1/payment_intents', { amount: 100, currency: 'usd', colour: 'red' })),
+      await stripeErrorOf(
+        stripe.rawRequest('POST', '/v1/payment_intents', { amount: 100, currency: 'usd', colour: 'red' }),
+      ),
     ).toMatchObject({ statusCode: 400, code: 'parameter_unknown', param: 'colour' });
-    expect(await stripeErrorOf(stripe.paymentIntents.create({ amount: 100 } as Stripe.PaymentIntentCreateParams))).toMatchObject({
+    expect(
+      await stripeErrorOf(stripe.paymentIntents.create({ amount: 100 } as Stripe.PaymentIntentCreateParams)),
+    ).toMatchObject({
       statusCode: 400,
       code: 'parameter_missing',
       param: 'currency',
@@ -183,7 +218,9 @@ describe('PaymentIntent lifecycle', () => {
 
 describe('refunds', () => {
   it('refunds part, then the rest, and refuses more than remains', async () => {
-    const paid = await stripe.paymentIntents.capture((await authorisedPayment(stripe, 'pm_card_visa', 1000)).id);
+    const paid = await stripe.paymentIntents.capture(
+      (await authorisedPayment(stripe, 'pm_card_visa', 1000)).id,
+    );
     const chargeId = (await latestCharge(stripe, paid)).id;
 
     const partial = await stripe.refunds.create({
@@ -224,7 +261,9 @@ describe('refunds', () => {
     expect(eventsOfType(events, 'refund.created').map((e) => e.data.object.id)).toEqual(
       expect.arrayContaining([partial.id, rest.id]),
     );
-    const chargeRefunded = eventsOfType(events, 'charge.refunded').filter((e) => e.data.object.id === chargeId);
+    const chargeRefunded = eventsOfType(events, 'charge.refunded').filter(
+      (e) => e.data.object.id === chargeId,
+    );
     expect(chargeRefunded.map((e) => e.data.object.amount_refunded)).toEqual([300, 1000]);
   });
 
@@ -257,22 +296,30 @@ describe('disputes and early fraud warnings', () => {
     });
     if (dispute === undefined) throw new Error('no dispute');
     expect(dispute.id).toMatch(/^dp_/);
-    expect(await stripeErrorOf(stripe.refunds.create({ charge: charge.id }))).toMatchObject({ code: 'charge_disputed' });
+    expect(await stripeErrorOf(stripe.refunds.create({ charge: charge.id }))).toMatchObject({
+      code: 'charge_disputed',
+    });
 
     await context.simulator.closeDispute(dispute.id, 'won');
     expect((await stripe.disputes.retrieve(dispute.id)).status).toBe('won');
     await expect(context.simulator.closeDispute(dispute.id, 'lost')).rejects.toThrow(/already closed/);
 
     const events = await allEvents(stripe);
-    const created = eventsOfType(events, 'charge.dispute.created').find((e) => e.data.object.id === dispute.id);
+    const created = eventsOfType(events, 'charge.dispute.created').find(
+      (e) => e.data.object.id === dispute.id,
+    );
     expect(created?.data.object.status).toBe('needs_response');
     expect(created?.request).toEqual({ id: null, idempotency_key: null });
-    const closed = eventsOfType(events, 'charge.dispute.closed').filter((e) => e.data.object.id === dispute.id);
+    const closed = eventsOfType(events, 'charge.dispute.closed').filter(
+      (e) => e.data.object.id === dispute.id,
+    );
     expect(closed.map((e) => e.data.object.status)).toEqual(['won']);
   });
 
   it('marks a dispute lost when the merchant closes it through the API', async () => {
-    const captured = await stripe.paymentIntents.capture((await authorisedPayment(stripe, 'pm_card_createDispute')).id);
+    const captured = await stripe.paymentIntents.capture(
+      (await authorisedPayment(stripe, 'pm_card_createDispute')).id,
+    );
     const [dispute] = (await stripe.disputes.list({ payment_intent: captured.id })).data;
     if (dispute === undefined) throw new Error('no dispute');
     expect((await stripe.disputes.close(dispute.id)).status).toBe('lost');
@@ -294,6 +341,8 @@ describe('disputes and early fraud warnings', () => {
     expect(warning?.id).toMatch(/^issfr_/);
     const events = eventsOfType(await allEvents(stripe), 'radar.early_fraud_warning.created');
     expect(events.map((event) => event.data.object)).toContainEqual(warning);
-    await expect(context.simulator.createEarlyFraudWarning('ch_missing', false)).rejects.toThrow(/No such charge/);
+    await expect(context.simulator.createEarlyFraudWarning('ch_missing', false)).rejects.toThrow(
+      /No such charge/,
+    );
   });
 });

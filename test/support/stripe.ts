@@ -13,7 +13,11 @@ export function simulatorStripe(): Stripe {
 }
 
 /** Faults only for requests whose body names `storeId`, so parallel tests keep theirs. */
-export async function injectStripeFaults(mode: 'error' | 'refuse', count: number, storeId: string): Promise<void> {
+export async function injectStripeFaults(
+  mode: 'error' | 'refuse',
+  count: number,
+  storeId: string,
+): Promise<void> {
   const response = await fetch(`${inject('stripeUrl')}/_simulator/faults`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

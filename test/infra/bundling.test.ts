@@ -1,0 +1,52 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { esbuildBuildOptions, lambdaBundling } from '../../lib/bundling.ts';
+
+const entry = fileURLToPath(new URL('./fixtures/esm-entry.ts', import.meta.url));
+let outdir: string;
+let outfile: string;
+
+beforeAll(async () => {
+  outdir = await mkdtemp(join(tmpdir(), 'sales-ops-bundle-'));
+  outfile = join(outdir, 'index.mjs');
+  await build(esbuildBuildOptions(entry, outfile));
+});
+
+afterAll(async () => {
+  await rm(outdir, { recursive: true, force: true });
+});
+
+describe('the shared Lambda bundle', () => {
+  it('runs CommonJS dependencies inside an ES module (require and __dirname defined by the banner)', async () => {
+    // The bundle exports what its entry exports.
+    const { handler }: typeof import('./fixtures/esm-entry.ts') = await import(pathToFileURL(outfile).href);
+    await expect(handler()).resolves.toEqual({ platform: process.platform, directory: outdir });
+  });
+
+  it('is a minified ES module with an external source map and no sources inside it', async () => {
+    const code = await readFile(outfile, 'utf8');
+    expect(code.startsWith(lambdaBundling.banner)).toBe(true);
+    expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    const map: unknown = JSON.parse(await readFile(`${outfile}.map`, 'utf8'));
+    expect(map).toMatchObject({ version: 3 });
+    expect(map).not.toHaveProperty('sourcesContent');
+    // Minified: the banner line, then the code on one line.
+    expect(code.split('\n').length).toBeLessThan(10);
+  });
+
+  it('targets the Lambda runtime and bundles every dependency', () => {
+    const options = esbuildBuildOptions('in.ts', 'out.mjs');
+    expect(options).toMatchObject({
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node24',
+      mainFields: ['module', 'main'],
+      external: [],
+    });
+  });
+});
