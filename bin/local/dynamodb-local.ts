@@ -24,6 +24,7 @@ const DEFAULT_CACHE_DIR = fileURLToPath(new URL('../../.cache/dynamodb-local', i
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 const OUTPUT_TAIL_CHARS = 4_000;
+const MAX_PORT_ATTEMPTS = 3;
 
 const execFileAsync = promisify(execFile);
 
@@ -68,14 +69,35 @@ export async function ensureDynamoDbLocal(cacheDir: string = DEFAULT_CACHE_DIR):
 /**
  * Starts DynamoDB Local in memory on `port` (a free one by default) and resolves once it answers.
  * `-sharedDb` makes every access key and region see the same tables, as one AWS account would.
+ * DynamoDB Local only accepts access key ids made of letters and digits.
  */
 export async function startDynamoDbLocal(
   options: { port?: number; cacheDir?: string } = {},
 ): Promise<DynamoDbLocal> {
   const installDir = await ensureDynamoDbLocal(options.cacheDir);
-  const port = options.port ?? (await freePort());
-  const endpoint = `http://127.0.0.1:${port}`;
+  for (let attempt = 1; ; attempt += 1) {
+    const port = options.port ?? (await freePort());
+    try {
+      return await launch(installDir, port);
+    } catch (error) {
+      // A port found free can be taken by another process before the JVM binds it: pick another.
+      const canRetry = options.port === undefined && attempt < MAX_PORT_ATTEMPTS;
+      if (!(error instanceof PortInUseError) || !canRetry) {
+        throw error;
+      }
+    }
+  }
+}
 
+class PortInUseError extends Error {
+  constructor(port: number, output: string) {
+    super(`DynamoDB Local could not listen on port ${port}: it is in use\n${output}`);
+    this.name = 'PortInUseError';
+  }
+}
+
+async function launch(installDir: string, port: number): Promise<DynamoDbLocal> {
+  const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn(
     'java',
     [
@@ -95,35 +117,48 @@ export async function startDynamoDbLocal(
   );
   trackChild(child);
 
+  let stopping = false;
+  let failed = false;
   let outputTail = '';
+  let reportFailure: (error: Error) => void = () => {};
+  const failure = new Promise<Error>((resolve) => {
+    reportFailure = (error) => {
+      failed = true;
+      resolve(error);
+    };
+  });
+
   const keepTail = (chunk: Buffer): void => {
     outputTail = (outputTail + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
+    // On a taken port the JVM logs the BindException but keeps running without a listener.
+    if (/BindException|Address already in use/.test(outputTail)) {
+      reportFailure(new PortInUseError(port, outputTail.trim()));
+    }
   };
   child.stdout?.on('data', keepTail);
   child.stderr?.on('data', keepTail);
-
-  let stopping = false;
-  let childGone = false;
-  const exited = new Promise<Error>((resolve) => {
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      childGone = true;
-      resolve(
-        error.code === 'ENOENT'
-          ? new Error(
-              'DynamoDB Local needs Java, but `java` is not on PATH. Install it with: ' +
-                'apt-get install -y openjdk-17-jre-headless',
-            )
-          : new Error(`Could not start DynamoDB Local: ${error.message}`, { cause: error }),
-      );
-    });
-    child.once('exit', (code, signal) => {
-      childGone = true;
-      untrackChild(child);
-      if (!stopping) {
-        process.stderr.write(`DynamoDB Local on port ${port} exited (code ${code}, signal ${signal})\n`);
-      }
-      resolve(new Error(`DynamoDB Local exited before it was ready (code ${code}, signal ${signal})`));
-    });
+  child.once('error', (error: NodeJS.ErrnoException) => {
+    reportFailure(
+      error.code === 'ENOENT'
+        ? new Error(
+            'DynamoDB Local needs Java, but `java` is not on PATH. Install it with: ' +
+              'apt-get install -y openjdk-17-jre-headless',
+          )
+        : new Error(`Could not start DynamoDB Local: ${error.message}`, { cause: error }),
+    );
+  });
+  child.once('exit', (code, signal) => {
+    untrackChild(child);
+    if (!stopping) {
+      process.stderr.write(`DynamoDB Local on port ${port} exited (code ${code}, signal ${signal})\n`);
+    }
+    const output = outputTail.trim();
+    reportFailure(
+      new Error(
+        `DynamoDB Local exited before it was ready (code ${code}, signal ${signal})` +
+          (output === '' ? '' : `\n--- DynamoDB Local output ---\n${output}`),
+      ),
+    );
   });
 
   let stopPromise: Promise<void> | undefined;
@@ -133,11 +168,10 @@ export async function startDynamoDbLocal(
     return stopPromise;
   };
 
-  const ready = await Promise.race([waitUntilAnswering(endpoint, () => childGone), exited]);
+  const ready = await Promise.race([waitUntilAnswering(endpoint, () => failed), failure]);
   if (ready instanceof Error) {
     await stop();
-    const output = outputTail.trim();
-    throw output === '' ? ready : new Error(`${ready.message}\n--- DynamoDB Local output ---\n${output}`);
+    throw ready;
   }
   return { endpoint, port, stop };
 }
@@ -200,16 +234,18 @@ function sha256Of(file: string): Promise<string> {
   });
 }
 
-async function waitUntilAnswering(endpoint: string, hasExited: () => boolean): Promise<true | Error> {
+async function waitUntilAnswering(endpoint: string, hasFailed: () => boolean): Promise<true | Error> {
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
+    // Something else on the port may accept connections and never answer; do not wait on it forever.
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
   });
   const deadline = Date.now() + READY_TIMEOUT_MS;
   try {
-    while (!hasExited()) {
+    while (!hasFailed()) {
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
         return true;
@@ -220,7 +256,7 @@ async function waitUntilAnswering(endpoint: string, hasExited: () => boolean): P
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
-    return new Error('DynamoDB Local exited before it was ready');
+    return new Error('DynamoDB Local failed before it was ready');
   } finally {
     client.destroy();
   }

@@ -1,7 +1,12 @@
 /**
  * Secrets: from Secrets Manager on AWS (`<NAME>_ARN`), from the plain environment locally.
- * Read once per cold start and cached; the client is loaded only when a function needs it.
+ * Read once per cold start and cached.
+ *
+ * The client is imported statically on purpose: a dynamic `import()` makes esbuild wrap every
+ * module it shares with the DynamoDB client in lazy initialisers, which costs more at cold start
+ * than this small client does.
  */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { secretEnvVars } from '../../lib/runtime-env.ts';
 import { optionalEnv } from './env.ts';
 
@@ -23,7 +28,6 @@ async function loadSecret(localName: string, arnName: string): Promise<string> {
     if (value === undefined) throw new Error(`Missing secret: set ${arnName} (AWS) or ${localName} (local)`);
     return value;
   }
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
   const response = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
   if (response.SecretString === undefined || response.SecretString === '') {
     throw new Error(`Secret ${arnName} has no value`);

@@ -1,54 +1,51 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { Coupon, CouponCode, Product, Sku } from '../domain/catalog.ts';
-import { Currency, MinorUnits, Timestamp } from '../domain/schemas.ts';
+import { Currency, integer, MinorUnits, Timestamp, text } from '../domain/schemas.ts';
 import { PageQuery, pageOf } from '../http/common-schemas.ts';
 import { operation } from '../http/operation.ts';
 
 export const PutProductRequest = z.strictObject({
-  name: z.string().min(1).max(200),
+  name: text(1, 200),
   unitAmount: MinorUnits,
   currency: Currency,
-  stock: z.number().int().min(0).max(1_000_000_000),
-  active: z.boolean().default(true),
+  stock: integer(0, 1_000_000_000),
+  active: z._default(z.boolean(), true),
 });
 
 export const StockAdjustmentRequest = z.strictObject({
-  delta: z
-    .number()
-    .int()
-    .min(-1_000_000_000)
-    .max(1_000_000_000)
-    .refine((delta) => delta !== 0, 'must not be 0'),
-  reason: z.string().min(1).max(200),
+  delta: integer(-1_000_000_000, 1_000_000_000).check(z.refine((delta) => delta !== 0, 'must not be 0')),
+  reason: text(1, 200),
 });
 
 /** Either `percentOff`, or `amountOff` with its `currency`. */
 export const PutCouponRequest = z
   .strictObject({
-    percentOff: z.number().min(1).max(100).optional(),
-    amountOff: MinorUnits.min(1).optional(),
-    currency: Currency.optional(),
-    active: z.boolean().default(true),
-    expiresAt: Timestamp.optional(),
-    maxRedemptions: z.number().int().min(1).optional(),
+    percentOff: z.optional(z.number().check(z.minimum(1), z.maximum(100))),
+    amountOff: z.optional(integer(1, Number.MAX_SAFE_INTEGER)),
+    currency: z.optional(Currency),
+    active: z._default(z.boolean(), true),
+    expiresAt: z.optional(Timestamp),
+    maxRedemptions: z.optional(integer(1, Number.MAX_SAFE_INTEGER)),
   })
-  .superRefine((coupon, context) => {
-    const hasPercent = coupon.percentOff !== undefined;
-    const hasAmount = coupon.amountOff !== undefined;
-    if (hasPercent === hasAmount) {
-      context.addIssue({
-        code: 'custom',
-        path: ['percentOff'],
-        message: 'give either percentOff or amountOff',
-      });
-    }
-    if (hasAmount && coupon.currency === undefined) {
-      context.addIssue({ code: 'custom', path: ['currency'], message: 'required with amountOff' });
-    }
-    if (hasPercent && coupon.currency !== undefined) {
-      context.addIssue({ code: 'custom', path: ['currency'], message: 'only with amountOff' });
-    }
-  });
+  .check(
+    z.superRefine((coupon, context) => {
+      const hasPercent = coupon.percentOff !== undefined;
+      const hasAmount = coupon.amountOff !== undefined;
+      if (hasPercent === hasAmount) {
+        context.addIssue({
+          code: 'custom',
+          path: ['percentOff'],
+          message: 'give either percentOff or amountOff',
+        });
+      }
+      if (hasAmount && coupon.currency === undefined) {
+        context.addIssue({ code: 'custom', path: ['currency'], message: 'required with amountOff' });
+      }
+      if (hasPercent && coupon.currency !== undefined) {
+        context.addIssue({ code: 'custom', path: ['currency'], message: 'only with amountOff' });
+      }
+    }),
+  );
 
 const SkuParams = z.strictObject({ sku: Sku });
 const CodeParams = z.strictObject({ code: CouponCode });
@@ -95,7 +92,7 @@ export const adjustStockOperation = operation({
   errors: ['validation_failed', 'not_found', 'out_of_stock'],
 });
 
-export const CouponView = Coupon.extend({ expiresAt: Timestamp.optional() });
+export const CouponView = Coupon;
 
 export const putCouponOperation = operation({
   route: 'PUT /v1/coupons/{code}',

@@ -1,13 +1,13 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CheckoutRequest } from '../domain/checkout.ts';
 import { Order } from '../domain/order.ts';
 import { operation } from '../http/operation.ts';
 
-export const CheckoutResponse = Order.extend({
+export const CheckoutResponse = z.extend(Order, {
   payment: z.object({
     provider: z.literal('stripe'),
     paymentIntentId: z.string(),
-    clientSecret: z.string().describe("For Stripe.js on the shopper's device; never log it."),
+    clientSecret: z.string().check(z.describe("For Stripe.js on the shopper's device; never log it.")),
   }),
 });
 

@@ -1,5 +1,5 @@
 /** Every operation of the API, for /openapi.json (schemas only: no handler code is imported). */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { catalogOperations } from '../catalog/api.ts';
 import { checkoutOperation } from '../checkout/api.ts';
 import { operation } from '../http/operation.ts';

@@ -1,15 +1,16 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { Currency, MinorUnits, Timestamp } from './schemas.ts';
 
-export const Sku = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must match ^[A-Za-z0-9._-]{1,64}$');
-export const CouponCode = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must match ^[A-Za-z0-9._-]{1,64}$');
+const catalogKey = /^[A-Za-z0-9._-]{1,64}$/;
+export const Sku = z.string().check(z.regex(catalogKey, 'must match ^[A-Za-z0-9._-]{1,64}$'));
+export const CouponCode = z.string().check(z.regex(catalogKey, 'must match ^[A-Za-z0-9._-]{1,64}$'));
 
 export const Product = z.object({
   sku: Sku,
   name: z.string(),
   unitAmount: MinorUnits,
   currency: Currency,
-  stock: z.number().int().min(0),
+  stock: z.int().check(z.minimum(0)),
   active: z.boolean(),
   updatedAt: Timestamp,
 });
@@ -17,13 +18,13 @@ export type Product = z.infer<typeof Product>;
 
 export const Coupon = z.object({
   code: CouponCode,
-  percentOff: z.number().optional(),
-  amountOff: MinorUnits.optional(),
-  currency: Currency.optional(),
+  percentOff: z.optional(z.number()),
+  amountOff: z.optional(MinorUnits),
+  currency: z.optional(Currency),
   active: z.boolean(),
-  expiresAt: Timestamp.optional(),
-  maxRedemptions: z.number().int().optional(),
-  redemptions: z.number().int(),
+  expiresAt: z.optional(Timestamp),
+  maxRedemptions: z.optional(z.int()),
+  redemptions: z.int(),
   updatedAt: Timestamp,
 });
 export type Coupon = z.infer<typeof Coupon>;

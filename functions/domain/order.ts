@@ -1,34 +1,34 @@
-import * as z from 'zod';
-import { CountryCode, Currency, MinorUnits, Timestamp } from './schemas.ts';
+import * as z from 'zod/mini';
+import { CountryCode, Currency, MinorUnits, Timestamp, text } from './schemas.ts';
 
 export const Address = z.strictObject({
-  name: z.string().min(1).max(200).optional(),
-  line1: z.string().min(1).max(200),
-  line2: z.string().min(1).max(200).optional(),
-  city: z.string().min(1).max(100),
-  state: z.string().min(1).max(100).optional(),
-  postalCode: z.string().min(1).max(20),
+  name: z.optional(text(1, 200)),
+  line1: text(1, 200),
+  line2: z.optional(text(1, 200)),
+  city: text(1, 100),
+  state: z.optional(text(1, 100)),
+  postalCode: text(1, 20),
   country: CountryCode,
 });
 export type Address = z.infer<typeof Address>;
 
 export const Customer = z.strictObject({
-  email: z.email().max(254),
-  name: z.string().min(1).max(200).optional(),
-  phone: z.string().min(3).max(32).optional(),
+  email: z.email().check(z.maxLength(254)),
+  name: z.optional(text(1, 200)),
+  phone: z.optional(text(3, 32)),
   type: z.enum(['b2c', 'b2b']),
-  companyName: z.string().min(1).max(200).optional(),
-  taxId: z.string().min(1).max(64).optional(),
-  marketingConsent: z.boolean().default(false),
+  companyName: z.optional(text(1, 200)),
+  taxId: z.optional(text(1, 64)),
+  marketingConsent: z._default(z.boolean(), false),
 });
 export type Customer = z.infer<typeof Customer>;
 
 export const Attribution = z.strictObject({
   channel: z.enum(['inbound', 'outbound']),
-  source: z.string().min(1).max(100).optional(),
-  campaign: z.string().min(1).max(100).optional(),
-  salesRepId: z.string().min(1).max(100).optional(),
-  territory: z.string().min(1).max(100).optional(),
+  source: z.optional(text(1, 100)),
+  campaign: z.optional(text(1, 100)),
+  salesRepId: z.optional(text(1, 100)),
+  territory: z.optional(text(1, 100)),
 });
 export type Attribution = z.infer<typeof Attribution>;
 
@@ -67,10 +67,10 @@ export type CancelReason = z.infer<typeof CancelReason>;
 export const OrderLine = z.object({
   sku: z.string(),
   name: z.string(),
-  quantity: z.number().int(),
+  quantity: z.int(),
   unitAmount: MinorUnits,
   amount: MinorUnits,
-  shippedQuantity: z.number().int(),
+  shippedQuantity: z.int(),
 });
 export type OrderLine = z.infer<typeof OrderLine>;
 
@@ -87,7 +87,7 @@ export const OrderAmounts = z.object({
 export const TimelineEntry = z.object({
   at: Timestamp,
   type: z.string(),
-  detail: z.string().optional(),
+  detail: z.optional(z.string()),
 });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 
@@ -102,15 +102,15 @@ export const Order = z.object({
   amounts: OrderAmounts,
   customer: Customer,
   shippingAddress: Address,
-  billingAddress: Address.optional(),
-  attribution: Attribution.optional(),
-  couponCode: z.string().optional(),
-  clientIp: z.string().optional(),
-  metadata: z.record(z.string(), z.string()).optional(),
+  billingAddress: z.optional(Address),
+  attribution: z.optional(Attribution),
+  couponCode: z.optional(z.string()),
+  clientIp: z.optional(z.string()),
+  metadata: z.optional(z.record(z.string(), z.string())),
   payment: z.object({ provider: z.literal('stripe'), paymentIntentId: z.string() }),
   shipments: z.array(z.unknown()),
   timeline: z.array(TimelineEntry),
-  cancelReason: CancelReason.optional(),
+  cancelReason: z.optional(CancelReason),
   reservationExpiresAt: Timestamp,
   createdAt: Timestamp,
   updatedAt: Timestamp,

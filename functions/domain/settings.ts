@@ -1,41 +1,45 @@
-import * as z from 'zod';
-import { CountryCode, Currency, MinorUnits } from './schemas.ts';
+import * as z from 'zod/mini';
+import { CountryCode, Currency, integer, MinorUnits } from './schemas.ts';
 
 export const ShippingRate = z.strictObject({
   country: z.union([CountryCode, z.literal('*')]),
   currency: Currency,
   amount: MinorUnits,
-  freeOverSubtotal: MinorUnits.optional(),
+  freeOverSubtotal: z.optional(MinorUnits),
 });
 export type ShippingRate = z.infer<typeof ShippingRate>;
 
 /** `US-CA` (ISO 3166-2 subdivision), `US` (country) or `*`. */
-const TaxRegion = z.string().regex(/^(\*|[A-Z]{2}(-[A-Z0-9]{1,3})?)$/, 'must be "*", "US" or "US-CA"');
+const TaxRegion = z
+  .string()
+  .check(z.regex(/^(\*|[A-Z]{2}(-[A-Z0-9]{1,3})?)$/, 'must be "*", "US" or "US-CA"'));
 
 const FraudSettings = z
   .strictObject({
-    reviewScore: z.number().int().min(0).max(100).default(50),
-    rejectScore: z.number().int().min(0).max(100).default(80),
-    maxOrdersPerEmail: z.number().int().min(1).default(5),
-    maxOrdersPerIp: z.number().int().min(1).default(10),
-    maxOrdersPerCard: z.number().int().min(1).default(5),
-    velocityWindowHours: z.number().int().min(1).max(720).default(24),
-    largeFirstOrderAmount: MinorUnits.default(50000),
-    highRiskCountries: z.array(CountryCode).max(250).default([]),
-    reviewTimeoutHours: z.number().int().min(1).max(120).default(72),
+    reviewScore: z._default(integer(0, 100), 50),
+    rejectScore: z._default(integer(0, 100), 80),
+    maxOrdersPerEmail: z._default(integer(1, 1_000_000), 5),
+    maxOrdersPerIp: z._default(integer(1, 1_000_000), 10),
+    maxOrdersPerCard: z._default(integer(1, 1_000_000), 5),
+    velocityWindowHours: z._default(integer(1, 720), 24),
+    largeFirstOrderAmount: z._default(MinorUnits, 50000),
+    highRiskCountries: z._default(z.array(CountryCode).check(z.maxLength(250)), []),
+    reviewTimeoutHours: z._default(integer(1, 120), 72),
   })
-  .refine((fraud) => fraud.reviewScore < fraud.rejectScore, {
-    message: 'reviewScore must be lower than rejectScore',
-    path: ['reviewScore'],
-  });
+  .check(
+    z.refine((fraud) => fraud.reviewScore < fraud.rejectScore, {
+      message: 'reviewScore must be lower than rejectScore',
+      path: ['reviewScore'],
+    }),
+  );
 
 /** A store's settings; every field has the contract's default, so `{}` is a valid store. */
 export const StoreSettings = z.strictObject({
-  reservationMinutes: z.number().int().min(1).max(1440).default(30),
-  shippingRates: z.array(ShippingRate).max(500).default([]),
-  taxRates: z.record(TaxRegion, z.number().min(0).max(1)).default({}),
-  fulfilment: z.strictObject({ shipWithinHours: z.number().int().min(1).max(8760).default(48) }).prefault({}),
-  fraud: FraudSettings.prefault({}),
+  reservationMinutes: z._default(integer(1, 1440), 30),
+  shippingRates: z._default(z.array(ShippingRate).check(z.maxLength(500)), []),
+  taxRates: z._default(z.record(TaxRegion, z.number().check(z.minimum(0), z.maximum(1))), {}),
+  fulfilment: z.prefault(z.strictObject({ shipWithinHours: z._default(integer(1, 8760), 48) }), {}),
+  fraud: z.prefault(FraudSettings, {}),
 });
 export type StoreSettings = z.infer<typeof StoreSettings>;
 

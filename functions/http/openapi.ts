@@ -3,7 +3,7 @@
  * exactly the routes of lib/topology.ts: a route without an operation fails the build of the
  * document (and its test) rather than going undescribed.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { allRoutes } from '../../lib/topology.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import type { Operation } from './operation.ts';
@@ -14,14 +14,14 @@ type JsonSchema = Record<string, unknown>;
 const ProblemSchema = z.object({
   type: z.string(),
   title: z.string(),
-  status: z.number().int(),
+  status: z.int(),
   detail: z.string(),
   code: z.string(),
   requestId: z.string(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
 });
 
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+function schemaOf(schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _ignored, ...json } = z.toJSONSchema(schema, {
     target: 'draft-2020-12',
     io,

@@ -2,13 +2,13 @@
  * An operation of the public API: its route, auth, request schemas and responses. The same object
  * validates requests in the handler and describes the route in /openapi.json, so the two agree.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { RouteAuth, RouteKey } from '../../lib/topology.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 
 export interface ResponseSpec {
   readonly description: string;
-  readonly schema?: z.ZodType;
+  readonly schema?: z.ZodMiniType;
 }
 
 export interface Operation {
@@ -16,9 +16,9 @@ export interface Operation {
   readonly auth: RouteAuth;
   readonly summary: string;
   readonly tag: string;
-  readonly body?: z.ZodType;
-  readonly query?: z.ZodType;
-  readonly params?: z.ZodType;
+  readonly body?: z.ZodMiniType;
+  readonly query?: z.ZodMiniType;
+  readonly params?: z.ZodMiniType;
   readonly responses: Readonly<Record<number, ResponseSpec>>;
   /** The problem codes this operation may answer with, besides the generic ones. */
   readonly errors: readonly ErrorCode[];
@@ -30,6 +30,10 @@ export function operation<const O extends Operation>(definition: O): O {
 }
 
 /** The parsed inputs an operation's action receives. */
-export type BodyOf<O extends Operation> = O['body'] extends z.ZodType ? z.output<O['body']> : undefined;
-export type QueryOf<O extends Operation> = O['query'] extends z.ZodType ? z.output<O['query']> : undefined;
-export type ParamsOf<O extends Operation> = O['params'] extends z.ZodType ? z.output<O['params']> : undefined;
+export type BodyOf<O extends Operation> = O['body'] extends z.ZodMiniType ? z.output<O['body']> : undefined;
+export type QueryOf<O extends Operation> = O['query'] extends z.ZodMiniType
+  ? z.output<O['query']>
+  : undefined;
+export type ParamsOf<O extends Operation> = O['params'] extends z.ZodMiniType
+  ? z.output<O['params']>
+  : undefined;

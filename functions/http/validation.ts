@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { type FieldProblem, ValidationFailed } from '../domain/errors.ts';
 
 /** JSON Pointer (RFC 6901) of a zod issue path, e.g. `/items/1/quantity`. */
@@ -6,7 +6,7 @@ export function jsonPointer(path: readonly PropertyKey[]): string {
   return path.map((segment) => `/${String(segment).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }
 
-export function fieldProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
+export function fieldProblems(error: z.core.$ZodError, prefix = ''): FieldProblem[] {
   return error.issues.flatMap((issue) => {
     // An unknown property is reported once per key so that each one is named by its own path.
     if (issue.code === 'unrecognized_keys') {
@@ -20,7 +20,7 @@ export function fieldProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
 }
 
 /** Parses `value` with `schema` or throws `400 validation_failed` naming every bad field. */
-export function parseWith<T extends z.ZodType>(
+export function parseWith<T extends z.ZodMiniType>(
   schema: T,
   value: unknown,
   what: string,

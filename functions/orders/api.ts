@@ -1,18 +1,18 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { Order, OrderStatus } from '../domain/order.ts';
-import { Timestamp } from '../domain/schemas.ts';
+import { Timestamp, text } from '../domain/schemas.ts';
 import { PageQuery, pageOf } from '../http/common-schemas.ts';
 import { operation } from '../http/operation.ts';
 
-const OrderParams = z.strictObject({ orderId: z.string().min(1).max(64) });
+const OrderParams = z.strictObject({ orderId: text(1, 64) });
 
-export const ListOrdersQuery = PageQuery.extend({
-  status: OrderStatus.optional(),
-  createdFrom: Timestamp.optional(),
-  createdTo: Timestamp.optional(),
+export const ListOrdersQuery = z.extend(PageQuery, {
+  status: z.optional(OrderStatus),
+  createdFrom: z.optional(Timestamp),
+  createdTo: z.optional(Timestamp),
 });
 
-export const CancelOrderRequest = z.strictObject({ reason: z.string().min(1).max(500).optional() });
+export const CancelOrderRequest = z.strictObject({ reason: z.optional(text(1, 500)) });
 
 export const getOrderOperation = operation({
   route: 'GET /v1/orders/{orderId}',

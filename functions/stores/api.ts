@@ -1,13 +1,13 @@
-import * as z from 'zod';
-import { Currency, IanaTimeZone, Timestamp } from '../domain/schemas.ts';
+import * as z from 'zod/mini';
+import { Currency, IanaTimeZone, Timestamp, text } from '../domain/schemas.ts';
 import { StoreSettings } from '../domain/settings.ts';
 import { operation } from '../http/operation.ts';
 import { Store } from './store.ts';
 
 export const CreateStoreRequest = z.strictObject({
-  name: z.string().min(1).max(200),
-  timezone: IanaTimeZone.default('UTC'),
-  defaultCurrency: Currency.default('usd'),
+  name: text(1, 200),
+  timezone: z._default(IanaTimeZone, 'UTC'),
+  defaultCurrency: z._default(Currency, 'usd'),
 });
 
 export const CreatedStore = z.object({
@@ -15,18 +15,18 @@ export const CreatedStore = z.object({
   name: z.string(),
   timezone: z.string(),
   defaultCurrency: Currency,
-  apiKey: z.string().describe('Shown only in this response; stored as a hash.'),
-  shippingWebhookSecret: z.string().describe('Shown only in this response.'),
+  apiKey: z.string().check(z.describe('Shown only in this response; stored as a hash.')),
+  shippingWebhookSecret: z.string().check(z.describe('Shown only in this response.')),
   createdAt: Timestamp,
 });
 
 /** A JSON merge patch (RFC 7396) of the settings; the merged result must be valid. */
 export const UpdateStoreRequest = z.strictObject({
-  timezone: IanaTimeZone.optional(),
-  settings: z.record(z.string(), z.unknown()).optional(),
+  timezone: z.optional(IanaTimeZone),
+  settings: z.optional(z.record(z.string(), z.unknown())),
 });
 
-export const StoreView = Store.omit({ createdAt: true });
+export const StoreView = z.omit(Store, { createdAt: true });
 
 export const createStoreOperation = operation({
   route: 'POST /admin/v1/stores',

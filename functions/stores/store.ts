@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { Currency, IanaTimeZone, Timestamp } from '../domain/schemas.ts';
 import { StoreSettings } from '../domain/settings.ts';
 

@@ -1,5 +1,5 @@
 /** Store use cases: creating a store with its secrets, reading it, changing its settings. */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Clock, IdGenerator } from '../domain/ports.ts';
 import { mergePatch, StoreSettings } from '../domain/settings.ts';
 import { parseWith } from '../http/validation.ts';

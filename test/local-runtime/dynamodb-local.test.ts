@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,6 +98,21 @@ describe('startDynamoDbLocal', () => {
     expect(dynamoDb).toMatchObject({ port, endpoint: `http://127.0.0.1:${port}` });
     expect(answeredWhileRunning).toBe(true);
     expect(await answers(dynamoDb.endpoint)).toBe(false);
+  }, 60_000);
+
+  it('rejects with a clear error when the requested port is taken', async () => {
+    // Listening on every interface, as the JVM would, so that its bind must fail.
+    const server = createServer().listen(0);
+    await once(server, 'listening');
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      await expect(startDynamoDbLocal({ port })).rejects.toThrow(
+        `could not listen on port ${port}: it is in use`,
+      );
+    } finally {
+      server.close();
+    }
   }, 60_000);
 
   it('says how to install Java when `java` is not on PATH', async () => {

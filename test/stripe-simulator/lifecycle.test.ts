@@ -346,3 +346,26 @@ describe('disputes and early fraud warnings', () => {
     );
   });
 });
+
+describe('creating with a payment method', () => {
+  it('waits for confirmation, or confirms at once with confirm: true', async () => {
+    const pending = await stripe.paymentIntents.create({
+      amount: 800,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+    });
+    expect(pending.status).toBe('requires_confirmation');
+    expect(pending.payment_method).toMatch(/^pm_/);
+    expect((await stripe.paymentIntents.confirm(pending.id)).status).toBe('succeeded');
+
+    const confirmed = await stripe.paymentIntents.create({
+      amount: 800,
+      currency: 'usd',
+      capture_method: 'manual',
+      payment_method: 'pm_card_riskLevelElevated',
+      confirm: true,
+    });
+    expect(confirmed.status).toBe('requires_capture');
+    expect((await latestCharge(stripe, confirmed)).outcome?.risk_level).toBe('elevated');
+  });
+});

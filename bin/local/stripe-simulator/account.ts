@@ -95,7 +95,11 @@ export class SimulatedAccount {
   ): Stripe.PaymentIntent {
     let paymentIntent = newPaymentIntent(input, this.clock());
     if (input.paymentMethod !== undefined) {
-      paymentIntent = { ...paymentIntent, payment_method: this.mintPaymentMethod(input.paymentMethod) };
+      paymentIntent = {
+        ...paymentIntent,
+        payment_method: this.mintPaymentMethod(input.paymentMethod),
+        status: 'requires_confirmation',
+      };
     }
     this.paymentIntents.save(paymentIntent);
     this.events.emit('payment_intent.created', paymentIntent, request);

@@ -32,7 +32,8 @@ class ControlInputError extends Error {
  * The controls over HTTP, JSON in and out, without authentication (the simulator only listens on
  * the loopback interface by default):
  *
- * - `POST   /_simulator/faults` `{ "mode": "error" | "refuse", "count": n }` → the next n API requests fail
+ * - `POST   /_simulator/faults` `{ "mode": "error" | "refuse", "count": n, "bodyIncludes"?: text }` → the next
+ *   n API requests (whose raw body contains `bodyIncludes`, when given) fail
  * - `GET    /_simulator/requests` → `{ "data": [{ method, path, idempotencyKey? }] }`, every API request so far
  * - `DELETE /_simulator/requests` → empties that log
  * - `POST   /_simulator/events/{eventId}/redeliver` → sends the event to the webhook endpoint again

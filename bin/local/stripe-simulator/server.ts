@@ -36,8 +36,9 @@ export function createRequestListener(deps: HttpDependencies): RequestListener {
     handle(deps, request, response).catch((error: unknown) => {
       // A bug in the simulator, not a simulated failure: keep the process up and say so.
       console.error('stripe-simulator: internal error', error instanceof Error ? error.message : error);
-      if (!response.headersSent)
+      if (!response.headersSent) {
         send(response, 500, JSON.stringify({ error: { type: 'api_error', message: 'internal' } }));
+      }
     });
   };
 }
