@@ -151,6 +151,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         queueArn: queue.arn,
         batchSize: queueDefinition.batchSize,
         visibilityTimeoutSeconds: options.queueVisibilityTimeoutSeconds ?? 30,
+        functionName: name,
+        timeoutSeconds: definition.timeoutSeconds,
         handler: (event, context) => handler(event, context),
         onError: (error) => log(`${name} failed a batch: ${String(error)}`),
       });
