@@ -1,5 +1,5 @@
 import { CatalogRepository } from '../adapters/catalog-repository.ts';
-import { documentClient, dynamoClient, idempotencyTableName, mainTableName } from '../adapters/dynamodb.ts';
+import { documentClient, idempotencyTableName, mainTableName } from '../adapters/dynamodb.ts';
 import { dynamoIdempotencyGuard } from '../adapters/idempotency.ts';
 import { StoresRepository } from '../adapters/stores-repository.ts';
 import { systemClock } from '../adapters/system.ts';
@@ -17,7 +17,7 @@ import {
 const tableName = mainTableName();
 const catalog = new CatalogRepository(documentClient, tableName);
 const authenticator = new StoresRepository(documentClient, tableName);
-const idempotency = dynamoIdempotencyGuard(dynamoClient, idempotencyTableName());
+const idempotency = dynamoIdempotencyGuard(documentClient, idempotencyTableName());
 const now = () => systemClock.now().toISOString();
 
 export const handler = httpHandler([

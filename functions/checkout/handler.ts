@@ -1,4 +1,4 @@
-import { documentClient, dynamoClient, idempotencyTableName, mainTableName } from '../adapters/dynamodb.ts';
+import { documentClient, idempotencyTableName, mainTableName } from '../adapters/dynamodb.ts';
 import { dynamoIdempotencyGuard } from '../adapters/idempotency.ts';
 import { logger } from '../adapters/logger.ts';
 import { OrdersRepository } from '../adapters/orders-repository.ts';
@@ -12,7 +12,7 @@ import { checkout } from './checkout.ts';
 
 const tableName = mainTableName();
 const authenticator = new StoresRepository(documentClient, tableName);
-const idempotency = dynamoIdempotencyGuard(dynamoClient, idempotencyTableName());
+const idempotency = dynamoIdempotencyGuard(documentClient, idempotencyTableName());
 const dependencies = {
   orders: new OrdersRepository(documentClient, tableName),
   payments: stripeGateway(lazyStripeClient(stripeSecretKey)),

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { CountryCode, Currency, MinorUnits, Timestamp, text } from './schemas.ts';
+import { CountryCode, Currency, integer, MinorUnits, Timestamp, text } from './schemas.ts';
 
 export const Address = z.strictObject({
   name: z.optional(text(1, 200)),
@@ -91,6 +91,77 @@ export const TimelineEntry = z.object({
 });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 
+/** One fraud rule that fired, with its points (contract section 6). */
+export const FraudReason = z.object({ rule: z.string(), points: z.int(), detail: z.string() });
+export type FraudReason = z.infer<typeof FraudReason>;
+
+/** The order's `fraud` field: the screening's or the reviewer's decision. */
+export const FraudAssessment = z.object({
+  decision: z.enum(['approve', 'review', 'reject']),
+  score: integer(0, 100),
+  reasons: z.array(FraudReason),
+  decidedAt: Timestamp,
+  decidedBy: z.enum(['rules', 'reviewer']),
+});
+export type FraudAssessment = z.infer<typeof FraudAssessment>;
+
+/** Why an `on_hold` order waits: a fraud review, or a PaymentIntent that does not match the order. */
+export const HoldReason = z.enum(['fraud_review', 'payment_mismatch']);
+export type HoldReason = z.infer<typeof HoldReason>;
+
+/** Stripe's refund statuses, in the order a refund can move through them (see `payments.ts`). */
+export const RefundStatus = z.enum(['requires_action', 'pending', 'succeeded', 'canceled', 'failed']);
+export type RefundStatus = z.infer<typeof RefundStatus>;
+
+/** Stripe's dispute statuses, open ones first, then the closed ones (see `payments.ts`). */
+export const DisputeStatus = z.enum([
+  'warning_needs_response',
+  'warning_under_review',
+  'needs_response',
+  'under_review',
+  'warning_closed',
+  'prevented',
+  'won',
+  'lost',
+]);
+export type DisputeStatus = z.infer<typeof DisputeStatus>;
+
+/**
+ * What is known about the order's payment, as facts that only accumulate (sets, earliest times,
+ * statuses that only move forward). `payments.ts` merges events into them and derives `status`,
+ * `paymentStatus`, `fraudStatus`, the captured and refunded amounts, `cancelReason` and the payment
+ * entries of the timeline from them, so the order of Stripe's deliveries cannot matter.
+ */
+export const PaymentFacts = z.object({
+  authorization: z.optional(z.object({ at: Timestamp, chargeId: z.optional(z.string()) })),
+  /** Fields in which an authorised PaymentIntent differed from the order (`amount`, `metadata.orderId`…). */
+  intentMismatches: z.array(z.string()),
+  failedAttempts: z.array(z.object({ id: z.string(), at: Timestamp, code: z.optional(z.string()) })),
+  capture: z.optional(z.object({ at: Timestamp, amount: MinorUnits })),
+  intentCanceled: z.optional(z.object({ at: Timestamp, reason: z.optional(z.string()) })),
+  /** A cancellation made outside the payment state machine (the store, the reservation sweeper). */
+  orderCancelled: z.optional(
+    z.object({ at: Timestamp, reason: CancelReason, detail: z.optional(z.string()) }),
+  ),
+  decisions: z.array(z.extend(FraudAssessment, { note: z.optional(z.string()) })),
+  reviewTimedOutAt: z.optional(Timestamp),
+  refunds: z.array(
+    z.object({ id: z.string(), amount: MinorUnits, status: RefundStatus, created: Timestamp }),
+  ),
+  disputes: z.array(
+    z.object({
+      id: z.string(),
+      amount: MinorUnits,
+      status: DisputeStatus,
+      created: Timestamp,
+      /** When the current status was first observed. */
+      statusAt: Timestamp,
+    }),
+  ),
+  earlyFraudWarnings: z.array(z.object({ id: z.string(), actionable: z.boolean(), created: Timestamp })),
+});
+export type PaymentFacts = z.infer<typeof PaymentFacts>;
+
 export const Order = z.object({
   id: z.string(),
   status: OrderStatus,
@@ -111,6 +182,9 @@ export const Order = z.object({
   shipments: z.array(z.unknown()),
   timeline: z.array(TimelineEntry),
   cancelReason: z.optional(CancelReason),
+  fraud: z.optional(FraudAssessment),
+  holdReason: z.optional(HoldReason),
+  paymentFacts: z.optional(PaymentFacts),
   reservationExpiresAt: Timestamp,
   createdAt: Timestamp,
   updatedAt: Timestamp,

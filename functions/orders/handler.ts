@@ -1,4 +1,4 @@
-import { documentClient, dynamoClient, idempotencyTableName, mainTableName } from '../adapters/dynamodb.ts';
+import { documentClient, idempotencyTableName, mainTableName } from '../adapters/dynamodb.ts';
 import { dynamoIdempotencyGuard } from '../adapters/idempotency.ts';
 import { OrdersRepository } from '../adapters/orders-repository.ts';
 import { stripeSecretKey } from '../adapters/secrets.ts';
@@ -14,7 +14,7 @@ import { cancelStoreOrder } from './cancel.ts';
 const tableName = mainTableName();
 const orders = new OrdersRepository(documentClient, tableName);
 const authenticator = new StoresRepository(documentClient, tableName);
-const idempotency = dynamoIdempotencyGuard(dynamoClient, idempotencyTableName());
+const idempotency = dynamoIdempotencyGuard(documentClient, idempotencyTableName());
 const payments = stripeGateway(lazyStripeClient(stripeSecretKey));
 
 export const handler = httpHandler([

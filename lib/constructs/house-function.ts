@@ -17,7 +17,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { lambdaBundling } from '../bundling.ts';
+import { lambdaBundling, sideLoadedPackages } from '../bundling.ts';
 import { type TableDefinition, tableEnvVar } from '../data-model.ts';
 import type { FunctionDefinition } from '../topology.ts';
 import { topologyMetadata } from './metadata.ts';
@@ -60,6 +60,25 @@ const houseBundling = {
 };
 
 /**
+ * Ships the side-loaded packages (lib/bundling.ts) prebundled beside the function's bundle, where
+ * its `import()` finds them on first use.
+ */
+function withSideBundles(bundling: typeof houseBundling, projectRoot: string) {
+  const tsx = join(projectRoot, 'node_modules', '.bin', 'tsx');
+  const script = join(projectRoot, 'bin', 'bundle-side.ts');
+  return {
+    ...bundling,
+    commandHooks: {
+      beforeBundling: (): string[] => [],
+      beforeInstall: (): string[] => [],
+      afterBundling: (_inputDir: string, outputDir: string): string[] => [
+        `"${tsx}" "${script}" "${outputDir}" ${sideLoadedPackages.join(' ')}`,
+      ],
+    },
+  };
+}
+
+/**
  * A Lambda function with the house defaults: Node.js 24 on arm64, the shared esbuild bundle,
  * X-Ray tracing, JSON logs into its own log group kept one month, and a role that starts with
  * nothing but writing to that log group. Access is added with the `use*` helpers, which grant
@@ -99,7 +118,8 @@ export class HouseFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel.INFO,
       systemLogLevelV2: SystemLogLevel.WARN,
-      bundling: houseBundling,
+      bundling:
+        definition.access.stripe === true ? withSideBundles(houseBundling, props.projectRoot) : houseBundling,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'sales-ops',
         NODE_OPTIONS: '--enable-source-maps',

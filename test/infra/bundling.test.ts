@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleSidePackage } from '../../bin/bundle-side.ts';
 import { esbuildBuildOptions, lambdaBundling } from '../../lib/bundling.ts';
 
 const entry = fileURLToPath(new URL('./fixtures/esm-entry.ts', import.meta.url));
@@ -46,7 +48,26 @@ describe('the shared Lambda bundle', () => {
       platform: 'node',
       target: 'node24',
       mainFields: ['module', 'main'],
-      external: [],
+      external: ['stripe'],
     });
+  });
+
+  it('ships Stripe beside the bundle: the deployed function loads the prebundled copy on first use', async () => {
+    // A checkout-shaped function, built as the CDK stack builds it, into a folder with no
+    // node_modules above it: `import('stripe')` can only find the side bundle.
+    const functionDir = await mkdtemp(join(tmpdir(), 'sales-ops-side-'));
+    try {
+      const stripeEntry = fileURLToPath(new URL('./fixtures/stripe-entry.ts', import.meta.url));
+      await build(esbuildBuildOptions(stripeEntry, join(functionDir, 'index.mjs')));
+      const main = await readFile(join(functionDir, 'index.mjs'), 'utf8');
+      expect(main).not.toContain('api.stripe.com');
+      await bundleSidePackage('stripe', functionDir);
+      const { handler }: typeof import('./fixtures/stripe-entry.ts') = await import(
+        pathToFileURL(join(functionDir, 'index.mjs')).href
+      );
+      await expect(handler()).resolves.toEqual({ hasPaymentIntents: true, apiVersion: Stripe.API_VERSION });
+    } finally {
+      await rm(functionDir, { recursive: true, force: true });
+    }
   });
 });
