@@ -92,8 +92,6 @@ export const adjustStockOperation = operation({
   errors: ['validation_failed', 'not_found', 'out_of_stock'],
 });
 
-export const CouponView = Coupon;
-
 export const putCouponOperation = operation({
   route: 'PUT /v1/coupons/{code}',
   auth: 'store',
@@ -101,7 +99,7 @@ export const putCouponOperation = operation({
   tag: 'Catalog',
   params: CodeParams,
   body: PutCouponRequest,
-  responses: { 200: { description: 'The coupon', schema: CouponView } },
+  responses: { 200: { description: 'The coupon', schema: Coupon } },
   errors: ['validation_failed'],
 });
 
@@ -111,7 +109,7 @@ export const getCouponOperation = operation({
   summary: 'A coupon with its redemptions',
   tag: 'Catalog',
   params: CodeParams,
-  responses: { 200: { description: 'The coupon', schema: CouponView } },
+  responses: { 200: { description: 'The coupon', schema: Coupon } },
   errors: ['validation_failed', 'not_found'],
 });
 

@@ -1,15 +1,18 @@
 import * as z from 'zod/mini';
 import { CheckoutRequest } from '../domain/checkout.ts';
 import { Order } from '../domain/order.ts';
+import { lazySchema } from '../domain/schemas.ts';
 import { operation } from '../http/operation.ts';
 
-export const CheckoutResponse = z.extend(Order, {
-  payment: z.object({
-    provider: z.literal('stripe'),
-    paymentIntentId: z.string(),
-    clientSecret: z.string().check(z.describe("For Stripe.js on the shopper's device; never log it.")),
+export const CheckoutResponse = lazySchema(() =>
+  z.extend(Order, {
+    payment: z.object({
+      provider: z.literal('stripe'),
+      paymentIntentId: z.string(),
+      clientSecret: z.string().check(z.describe("For Stripe.js on the shopper's device; never log it.")),
+    }),
   }),
-});
+);
 
 export const checkoutOperation = operation({
   route: 'POST /v1/checkouts',

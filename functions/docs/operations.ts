@@ -11,7 +11,9 @@ export const healthOperation = operation({
   auth: 'none',
   summary: 'Liveness',
   tag: 'Platform',
-  responses: { 200: { description: 'The service is up', schema: z.object({ status: z.literal('ok') }) } },
+  responses: {
+    200: { description: 'The service is up', schema: () => z.object({ status: z.literal('ok') }) },
+  },
   errors: [],
 });
 

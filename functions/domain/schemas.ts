@@ -33,6 +33,18 @@ export const text = (min: number, max: number) => z.string().check(z.minLength(m
 /** An integer in `min`..`max`. */
 export const integer = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
 
+/**
+ * A schema built on first use. Response shapes only serve /openapi.json: built lazily, they cost
+ * the API functions nothing at cold start.
+ */
+export function lazySchema<T>(build: () => T): () => T {
+  let schema: T | undefined;
+  return () => {
+    schema ??= build();
+    return schema;
+  };
+}
+
 function isIanaTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });

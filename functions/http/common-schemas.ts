@@ -6,5 +6,5 @@ export const PageQuery = z.strictObject({
   cursor: z.optional(z.string().check(z.minLength(1))),
 });
 
-export const pageOf = <T extends z.ZodMiniType>(item: T) =>
-  z.object({ data: z.array(item), nextCursor: z.nullable(z.string()) });
+export const pageOf = (item: () => z.ZodMiniType) => () =>
+  z.object({ data: z.array(item()), nextCursor: z.nullable(z.string()) });

@@ -93,7 +93,7 @@ function describe(operation: Operation): Record<string, unknown> {
         ? { description: response.description }
         : {
             description: response.description,
-            content: { 'application/json': { schema: schemaOf(response.schema, 'output') } },
+            content: { 'application/json': { schema: schemaOf(response.schema(), 'output') } },
           };
   }
   const codes: ErrorCode[] = [...operation.errors, 'internal'];

@@ -8,7 +8,8 @@ import type { ErrorCode } from '../domain/errors.ts';
 
 export interface ResponseSpec {
   readonly description: string;
-  readonly schema?: z.ZodMiniType;
+  /** Built on demand (see `lazySchema`): only the OpenAPI generator needs it. */
+  readonly schema?: () => z.ZodMiniType;
 }
 
 export interface Operation {

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { Currency, IanaTimeZone, Timestamp, text } from '../domain/schemas.ts';
+import { Currency, IanaTimeZone, lazySchema, Timestamp, text } from '../domain/schemas.ts';
 import { StoreSettings } from '../domain/settings.ts';
 import { operation } from '../http/operation.ts';
 import { Store } from './store.ts';
@@ -10,15 +10,17 @@ export const CreateStoreRequest = z.strictObject({
   defaultCurrency: z._default(Currency, 'usd'),
 });
 
-export const CreatedStore = z.object({
-  id: z.string(),
-  name: z.string(),
-  timezone: z.string(),
-  defaultCurrency: Currency,
-  apiKey: z.string().check(z.describe('Shown only in this response; stored as a hash.')),
-  shippingWebhookSecret: z.string().check(z.describe('Shown only in this response.')),
-  createdAt: Timestamp,
-});
+export const CreatedStore = lazySchema(() =>
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    timezone: z.string(),
+    defaultCurrency: Currency,
+    apiKey: z.string().check(z.describe('Shown only in this response; stored as a hash.')),
+    shippingWebhookSecret: z.string().check(z.describe('Shown only in this response.')),
+    createdAt: Timestamp,
+  }),
+);
 
 /** A JSON merge patch (RFC 7396) of the settings; the merged result must be valid. */
 export const UpdateStoreRequest = z.strictObject({
@@ -26,7 +28,7 @@ export const UpdateStoreRequest = z.strictObject({
   settings: z.optional(z.record(z.string(), z.unknown())),
 });
 
-export const StoreView = z.omit(Store, { createdAt: true });
+export const StoreView = lazySchema(() => z.omit(Store(), { createdAt: true }));
 
 export const createStoreOperation = operation({
   route: 'POST /admin/v1/stores',

@@ -1,16 +1,18 @@
 import * as z from 'zod/mini';
-import { Currency, IanaTimeZone, Timestamp } from '../domain/schemas.ts';
+import { Currency, IanaTimeZone, lazySchema, Timestamp } from '../domain/schemas.ts';
 import { StoreSettings } from '../domain/settings.ts';
 
-export const Store = z.object({
-  id: z.string(),
-  name: z.string(),
-  timezone: IanaTimeZone,
-  defaultCurrency: Currency,
-  settings: StoreSettings,
-  createdAt: Timestamp,
-});
-export type Store = z.infer<typeof Store>;
+export const Store = lazySchema(() =>
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    timezone: IanaTimeZone,
+    defaultCurrency: Currency,
+    settings: StoreSettings,
+    createdAt: Timestamp,
+  }),
+);
+export type Store = z.infer<ReturnType<typeof Store>>;
 
 /** A store with what only the backend may see: its key hash and webhook secrets. */
 export interface StoreRecord extends Store {
