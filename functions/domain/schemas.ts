@@ -6,7 +6,13 @@
  * Lambda bundle carries and constructs only what it uses (classic zod doubled the checkout
  * function's cold import).
  */
+
+import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+
+// zod/mini ships without messages ("Invalid input" for everything); a store's engineer should read
+// what was expected instead.
+z.config(en());
 
 /** A lowercase ISO 4217 code, as Stripe writes currencies. */
 export const Currency = z
