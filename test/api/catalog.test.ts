@@ -41,7 +41,13 @@ describe('catalog and coupons (contract section 3)', () => {
     const negative = await store.call('PUT', '/v1/products/A', {
       body: { name: 'x', unitAmount: -1, currency: 'usd', stock: 1 },
     });
-    expect(problem(negative).body.errors).toContainEqual(expect.objectContaining({ path: '/unitAmount' }));
+    expect(problem(negative).body.errors).toContainEqual({
+      path: '/unitAmount',
+      message: 'Too small: expected number to be >=0',
+    });
+    expect(problem(negative).body.detail).toBe(
+      'The request body is not valid: /unitAmount Too small: expected number to be >=0.',
+    );
     const fractional = await store.call('PUT', '/v1/products/A', {
       body: { name: 'x', unitAmount: 1.5, currency: 'usd', stock: 1 },
     });
