@@ -61,14 +61,8 @@ export function sideBundleBuildOptions(
       loader: 'js',
     },
     outfile: sideBundleFile(packageName, outputDir),
-    bundle: true,
-    format: lambdaBundling.format,
-    platform: lambdaBundling.platform,
-    target: lambdaBundling.target,
-    mainFields: [...lambdaBundling.mainFields],
-    minify: lambdaBundling.minify,
-    banner: { js: lambdaBundling.banner },
-    logLevel: 'warning',
+    ...sharedBuildOptions(),
+    sourcemap: false,
   };
 }
 
@@ -86,16 +80,22 @@ export function esbuildBuildOptions(entry: string, outfile: string): BuildOption
   return {
     entryPoints: [entry],
     outfile,
+    ...sharedBuildOptions(),
+    sourcemap: lambdaBundling.sourcemap,
+    sourcesContent: lambdaBundling.sourcesContent,
+    external: [...lambdaBundling.external],
+  };
+}
+
+function sharedBuildOptions(): BuildOptions {
+  return {
     bundle: true,
     format: lambdaBundling.format,
     platform: lambdaBundling.platform,
     target: lambdaBundling.target,
     mainFields: [...lambdaBundling.mainFields],
     minify: lambdaBundling.minify,
-    sourcemap: lambdaBundling.sourcemap,
-    sourcesContent: lambdaBundling.sourcesContent,
     banner: { js: lambdaBundling.banner },
-    external: [...lambdaBundling.external],
     logLevel: 'warning',
   };
 }

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { isZeroDecimal } from '../../../functions/domain/money.ts';
 import {
   invalidParameter,
   invalidRequestError,
@@ -407,28 +408,9 @@ function mergeMetadata(current: Stripe.Metadata, changes: Readonly<Record<string
   return merged;
 }
 
-const ZERO_DECIMAL_CURRENCIES = new Set([
-  'bif',
-  'clp',
-  'djf',
-  'gnf',
-  'jpy',
-  'kmf',
-  'krw',
-  'mga',
-  'pyg',
-  'rwf',
-  'ugx',
-  'vnd',
-  'vuv',
-  'xaf',
-  'xof',
-  'xpf',
-]);
-
 /** Amounts in Stripe's messages: `$10.00` for USD, else `10.00 EUR`, `1000 JPY`. */
 function formatAmount(amount: number, currency: string): string {
-  if (ZERO_DECIMAL_CURRENCIES.has(currency)) return `${amount} ${currency.toUpperCase()}`;
+  if (isZeroDecimal(currency)) return `${amount} ${currency.toUpperCase()}`;
   const major = (amount / 100).toFixed(2);
   return currency === 'usd' ? `$${major}` : `${major} ${currency.toUpperCase()}`;
 }
