@@ -30,14 +30,16 @@ export interface HouseFunctionProps {
   readonly projectRoot: string;
 }
 
-/** Item and query access; transactions need no action of their own, only these per item. */
+/**
+ * Item and query access; transactions need no action of their own, only these per item. No
+ * `Scan`: every access pattern is a key or index lookup, and IAM makes sure it stays so.
+ */
 const tableReadActions = [
   'dynamodb:BatchGetItem',
   'dynamodb:ConditionCheckItem',
   'dynamodb:DescribeTable',
   'dynamodb:GetItem',
   'dynamodb:Query',
-  'dynamodb:Scan',
 ] as const;
 const tableWriteActions = [
   'dynamodb:BatchWriteItem',

@@ -20,7 +20,6 @@ const tableReadActions = [
   'dynamodb:DescribeTable',
   'dynamodb:GetItem',
   'dynamodb:Query',
-  'dynamodb:Scan',
 ];
 const tableReadWriteActions = [
   ...tableReadActions,
