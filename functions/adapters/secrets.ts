@@ -1,14 +1,11 @@
 /**
- * Secrets: from Secrets Manager on AWS (`<NAME>_ARN`), from the plain environment locally.
- * Read once per cold start and cached.
- *
- * The client is imported statically on purpose: a dynamic `import()` makes esbuild wrap every
- * module it shares with the DynamoDB client in lazy initialisers, which costs more at cold start
- * than this small client does.
+ * Secrets: on AWS from Secrets Manager (`<NAME>_ARN`) through AWS's Parameters and Secrets Lambda
+ * extension — a caching HTTP endpoint inside the execution environment, added by the CDK stack —
+ * so that no bundle carries a Secrets Manager client; locally from the plain environment.
+ * Read once per execution environment and cached.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { secretEnvVars } from '../../lib/runtime-env.ts';
-import { optionalEnv } from './env.ts';
+import { optionalEnv, requiredEnv } from './env.ts';
 
 const cache = new Map<string, Promise<string>>();
 
@@ -28,11 +25,18 @@ async function loadSecret(localName: string, arnName: string): Promise<string> {
     if (value === undefined) throw new Error(`Missing secret: set ${arnName} (AWS) or ${localName} (local)`);
     return value;
   }
-  const response = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
-  if (response.SecretString === undefined || response.SecretString === '') {
+  const port = optionalEnv('PARAMETERS_SECRETS_EXTENSION_HTTP_PORT') ?? '2773';
+  const response = await fetch(
+    `http://localhost:${port}/secretsmanager/get?secretId=${encodeURIComponent(arn)}`,
+    {
+      headers: { 'X-Aws-Parameters-Secrets-Token': requiredEnv('AWS_SESSION_TOKEN') },
+    },
+  );
+  if (!response.ok) throw new Error(`Secret ${arnName}: the secrets extension answered ${response.status}`);
+  const { SecretString } = (await response.json()) as { SecretString?: unknown };
+  if (typeof SecretString !== 'string' || SecretString === '')
     throw new Error(`Secret ${arnName} has no value`);
-  }
-  return response.SecretString;
+  return SecretString;
 }
 
 export const adminToken = () => secret('SALESOPS_ADMIN_TOKEN', secretEnvVars.adminToken);

@@ -5,7 +5,7 @@ import { lazySchema } from '../domain/schemas.ts';
 import { operation } from '../http/operation.ts';
 
 export const CheckoutResponse = lazySchema(() =>
-  z.extend(Order, {
+  z.extend(Order(), {
     payment: z.object({
       provider: z.literal('stripe'),
       paymentIntentId: z.string(),

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { CountryCode, Currency, integer, MinorUnits, Timestamp, text } from './schemas.ts';
+import { CountryCode, Currency, integer, lazySchema, MinorUnits, Timestamp, text } from './schemas.ts';
 
 export const Address = z.strictObject({
   name: z.optional(text(1, 200)),
@@ -35,161 +35,180 @@ export type Attribution = z.infer<typeof Attribution>;
 export const OrderStatus = z.enum(['pending_payment', 'processing', 'on_hold', 'paid', 'cancelled']);
 export type OrderStatus = z.infer<typeof OrderStatus>;
 
-export const PaymentStatus = z.enum([
-  'requires_payment',
-  'authorized',
-  'captured',
-  'partially_refunded',
-  'refunded',
-  'cancelled',
-  'disputed',
-]);
-export const FraudStatus = z.enum(['not_screened', 'pending', 'approved', 'review', 'rejected']);
-export const FulfilmentStatus = z.enum([
-  'unfulfilled',
-  'partially_shipped',
-  'shipped',
-  'delivered',
-  'exception',
-]);
-
-export const CancelReason = z.enum([
-  'payment_expired',
-  'fraud_rejected',
-  'review_rejected',
-  'review_timeout',
-  'requested',
-  'payment_canceled',
-  'authorization_expired',
-]);
-export type CancelReason = z.infer<typeof CancelReason>;
-
-export const OrderLine = z.object({
-  sku: z.string(),
-  name: z.string(),
-  quantity: z.int(),
-  unitAmount: MinorUnits,
-  amount: MinorUnits,
-  shippedQuantity: z.int(),
-});
-export type OrderLine = z.infer<typeof OrderLine>;
-
-export const OrderAmounts = z.object({
-  subtotal: MinorUnits,
-  discount: MinorUnits,
-  shipping: MinorUnits,
-  tax: MinorUnits,
-  total: MinorUnits,
-  captured: MinorUnits,
-  refunded: MinorUnits,
-});
-
-export const TimelineEntry = z.object({
-  at: Timestamp,
-  type: z.string(),
-  detail: z.optional(z.string()),
-});
-export type TimelineEntry = z.infer<typeof TimelineEntry>;
-
-/** One fraud rule that fired, with its points (contract section 6). */
-export const FraudReason = z.object({ rule: z.string(), points: z.int(), detail: z.string() });
-export type FraudReason = z.infer<typeof FraudReason>;
-
-/** The order's `fraud` field: the screening's or the reviewer's decision. */
-export const FraudAssessment = z.object({
-  decision: z.enum(['approve', 'review', 'reject']),
-  score: integer(0, 100),
-  reasons: z.array(FraudReason),
-  decidedAt: Timestamp,
-  decidedBy: z.enum(['rules', 'reviewer']),
-});
-export type FraudAssessment = z.infer<typeof FraudAssessment>;
-
-/** Why an `on_hold` order waits: a fraud review, or a PaymentIntent that does not match the order. */
-export const HoldReason = z.enum(['fraud_review', 'payment_mismatch']);
-export type HoldReason = z.infer<typeof HoldReason>;
-
-/** Stripe's refund statuses, in the order a refund can move through them (see `payments.ts`). */
-export const RefundStatus = z.enum(['requires_action', 'pending', 'succeeded', 'canceled', 'failed']);
-export type RefundStatus = z.infer<typeof RefundStatus>;
-
-/** Stripe's dispute statuses, open ones first, then the closed ones (see `payments.ts`). */
-export const DisputeStatus = z.enum([
-  'warning_needs_response',
-  'warning_under_review',
-  'needs_response',
-  'under_review',
-  'warning_closed',
-  'prevented',
-  'won',
-  'lost',
-]);
-export type DisputeStatus = z.infer<typeof DisputeStatus>;
-
 /**
- * What is known about the order's payment, as facts that only accumulate (sets, earliest times,
- * statuses that only move forward). `payments.ts` merges events into them and derives `status`,
- * `paymentStatus`, `fraudStatus`, the captured and refunded amounts, `cancelReason` and the payment
- * entries of the timeline from them, so the order of Stripe's deliveries cannot matter.
+ * The order's response shapes, built on first use: handlers never validate an order (they build
+ * it), so only /openapi.json and tests construct these schemas.
  */
-export const PaymentFacts = z.object({
-  authorization: z.optional(z.object({ at: Timestamp, chargeId: z.optional(z.string()) })),
-  /** Fields in which an authorised PaymentIntent differed from the order (`amount`, `metadata.orderId`…). */
-  intentMismatches: z.array(z.string()),
-  failedAttempts: z.array(z.object({ id: z.string(), at: Timestamp, code: z.optional(z.string()) })),
-  capture: z.optional(z.object({ at: Timestamp, amount: MinorUnits })),
-  intentCanceled: z.optional(z.object({ at: Timestamp, reason: z.optional(z.string()) })),
-  /** A cancellation made outside the payment state machine (the store, the reservation sweeper). */
-  orderCancelled: z.optional(
-    z.object({ at: Timestamp, reason: CancelReason, detail: z.optional(z.string()) }),
-  ),
-  decisions: z.array(z.extend(FraudAssessment, { note: z.optional(z.string()) })),
-  reviewTimedOutAt: z.optional(Timestamp),
-  refunds: z.array(
-    z.object({ id: z.string(), amount: MinorUnits, status: RefundStatus, created: Timestamp }),
-  ),
-  disputes: z.array(
-    z.object({
-      id: z.string(),
-      amount: MinorUnits,
-      status: DisputeStatus,
-      created: Timestamp,
-      /** When the current status was first observed. */
-      statusAt: Timestamp,
-    }),
-  ),
-  earlyFraudWarnings: z.array(z.object({ id: z.string(), actionable: z.boolean(), created: Timestamp })),
-});
-export type PaymentFacts = z.infer<typeof PaymentFacts>;
+const orderSchemas = lazySchema(() => {
+  const PaymentStatus = z.enum([
+    'requires_payment',
+    'authorized',
+    'captured',
+    'partially_refunded',
+    'refunded',
+    'cancelled',
+    'disputed',
+  ]);
+  const FraudStatus = z.enum(['not_screened', 'pending', 'approved', 'review', 'rejected']);
+  const FulfilmentStatus = z.enum(['unfulfilled', 'partially_shipped', 'shipped', 'delivered', 'exception']);
 
-export const Order = z.object({
-  id: z.string(),
-  status: OrderStatus,
-  paymentStatus: PaymentStatus,
-  fraudStatus: FraudStatus,
-  fulfilmentStatus: FulfilmentStatus,
-  currency: Currency,
-  lines: z.array(OrderLine),
-  amounts: OrderAmounts,
-  customer: Customer,
-  shippingAddress: Address,
-  billingAddress: z.optional(Address),
-  attribution: z.optional(Attribution),
-  couponCode: z.optional(z.string()),
-  clientIp: z.optional(z.string()),
-  metadata: z.optional(z.record(z.string(), z.string())),
-  payment: z.object({ provider: z.literal('stripe'), paymentIntentId: z.string() }),
-  shipments: z.array(z.unknown()),
-  timeline: z.array(TimelineEntry),
-  cancelReason: z.optional(CancelReason),
-  fraud: z.optional(FraudAssessment),
-  holdReason: z.optional(HoldReason),
-  paymentFacts: z.optional(PaymentFacts),
-  reservationExpiresAt: Timestamp,
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
+  const CancelReason = z.enum([
+    'payment_expired',
+    'fraud_rejected',
+    'review_rejected',
+    'review_timeout',
+    'requested',
+    'payment_canceled',
+    'authorization_expired',
+  ]);
+
+  const OrderLine = z.object({
+    sku: z.string(),
+    name: z.string(),
+    quantity: z.int(),
+    unitAmount: MinorUnits,
+    amount: MinorUnits,
+    shippedQuantity: z.int(),
+  });
+
+  const OrderAmounts = z.object({
+    subtotal: MinorUnits,
+    discount: MinorUnits,
+    shipping: MinorUnits,
+    tax: MinorUnits,
+    total: MinorUnits,
+    captured: MinorUnits,
+    refunded: MinorUnits,
+  });
+
+  const TimelineEntry = z.object({
+    at: Timestamp,
+    type: z.string(),
+    detail: z.optional(z.string()),
+  });
+
+  /** One fraud rule that fired, with its points (contract section 6). */
+  const FraudReason = z.object({ rule: z.string(), points: z.int(), detail: z.string() });
+
+  /** The order's `fraud` field: the screening's or the reviewer's decision. */
+  const FraudAssessment = z.object({
+    decision: z.enum(['approve', 'review', 'reject']),
+    score: integer(0, 100),
+    reasons: z.array(FraudReason),
+    decidedAt: Timestamp,
+    decidedBy: z.enum(['rules', 'reviewer']),
+  });
+
+  /** Why an `on_hold` order waits: a fraud review, or a PaymentIntent that does not match the order. */
+  const HoldReason = z.enum(['fraud_review', 'payment_mismatch']);
+
+  /** Stripe's refund statuses, in the order a refund can move through them (see `payments.ts`). */
+  const RefundStatus = z.enum(['requires_action', 'pending', 'succeeded', 'canceled', 'failed']);
+
+  /** Stripe's dispute statuses, open ones first, then the closed ones (see `payments.ts`). */
+  const DisputeStatus = z.enum([
+    'warning_needs_response',
+    'warning_under_review',
+    'needs_response',
+    'under_review',
+    'warning_closed',
+    'prevented',
+    'won',
+    'lost',
+  ]);
+
+  /**
+   * What is known about the order's payment, as facts that only accumulate (sets, earliest times,
+   * statuses that only move forward). `payments.ts` merges events into them and derives `status`,
+   * `paymentStatus`, `fraudStatus`, the captured and refunded amounts, `cancelReason` and the payment
+   * entries of the timeline from them, so the order of Stripe's deliveries cannot matter.
+   */
+  const PaymentFacts = z.object({
+    authorization: z.optional(z.object({ at: Timestamp, chargeId: z.optional(z.string()) })),
+    /** Fields in which an authorised PaymentIntent differed from the order (`amount`, `metadata.orderId`…). */
+    intentMismatches: z.array(z.string()),
+    failedAttempts: z.array(z.object({ id: z.string(), at: Timestamp, code: z.optional(z.string()) })),
+    capture: z.optional(z.object({ at: Timestamp, amount: MinorUnits })),
+    intentCanceled: z.optional(z.object({ at: Timestamp, reason: z.optional(z.string()) })),
+    /** A cancellation made outside the payment state machine (the store, the reservation sweeper). */
+    orderCancelled: z.optional(
+      z.object({ at: Timestamp, reason: CancelReason, detail: z.optional(z.string()) }),
+    ),
+    decisions: z.array(z.extend(FraudAssessment, { note: z.optional(z.string()) })),
+    reviewTimedOutAt: z.optional(Timestamp),
+    refunds: z.array(
+      z.object({ id: z.string(), amount: MinorUnits, status: RefundStatus, created: Timestamp }),
+    ),
+    disputes: z.array(
+      z.object({
+        id: z.string(),
+        amount: MinorUnits,
+        status: DisputeStatus,
+        created: Timestamp,
+        /** When the current status was first observed. */
+        statusAt: Timestamp,
+      }),
+    ),
+    earlyFraudWarnings: z.array(z.object({ id: z.string(), actionable: z.boolean(), created: Timestamp })),
+  });
+
+  const Order = z.object({
+    id: z.string(),
+    status: OrderStatus,
+    paymentStatus: PaymentStatus,
+    fraudStatus: FraudStatus,
+    fulfilmentStatus: FulfilmentStatus,
+    currency: Currency,
+    lines: z.array(OrderLine),
+    amounts: OrderAmounts,
+    customer: Customer,
+    shippingAddress: Address,
+    billingAddress: z.optional(Address),
+    attribution: z.optional(Attribution),
+    couponCode: z.optional(z.string()),
+    clientIp: z.optional(z.string()),
+    metadata: z.optional(z.record(z.string(), z.string())),
+    payment: z.object({ provider: z.literal('stripe'), paymentIntentId: z.string() }),
+    shipments: z.array(z.unknown()),
+    timeline: z.array(TimelineEntry),
+    cancelReason: z.optional(CancelReason),
+    fraud: z.optional(FraudAssessment),
+    holdReason: z.optional(HoldReason),
+    paymentFacts: z.optional(PaymentFacts),
+    reservationExpiresAt: Timestamp,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  });
+  return {
+    PaymentStatus,
+    FraudStatus,
+    FulfilmentStatus,
+    CancelReason,
+    OrderLine,
+    OrderAmounts,
+    TimelineEntry,
+    FraudReason,
+    FraudAssessment,
+    HoldReason,
+    RefundStatus,
+    DisputeStatus,
+    PaymentFacts,
+    Order,
+  };
 });
-export type Order = z.infer<typeof Order>;
+type OrderSchemas = ReturnType<typeof orderSchemas>;
+
+export const Order = () => orderSchemas().Order;
+export type CancelReason = z.infer<OrderSchemas['CancelReason']>;
+export type OrderLine = z.infer<OrderSchemas['OrderLine']>;
+export type TimelineEntry = z.infer<OrderSchemas['TimelineEntry']>;
+export type FraudReason = z.infer<OrderSchemas['FraudReason']>;
+export type FraudAssessment = z.infer<OrderSchemas['FraudAssessment']>;
+export type HoldReason = z.infer<OrderSchemas['HoldReason']>;
+export type RefundStatus = z.infer<OrderSchemas['RefundStatus']>;
+export type DisputeStatus = z.infer<OrderSchemas['DisputeStatus']>;
+export type PaymentFacts = z.infer<OrderSchemas['PaymentFacts']>;
+export type Order = z.infer<OrderSchemas['Order']>;
 
 /** The statuses from which a store may cancel an order (contract section 5). */
 export const cancellableStatuses: readonly OrderStatus[] = ['pending_payment', 'processing', 'on_hold'];

@@ -7,6 +7,9 @@ import {
   Architecture,
   CfnFunction,
   LoggingFormat,
+  ParamsAndSecretsLayerVersion,
+  ParamsAndSecretsLogLevel,
+  ParamsAndSecretsVersions,
   Runtime,
   SystemLogLevel,
   Tracing,
@@ -60,6 +63,11 @@ const houseBundling = {
   externalModules: [...lambdaBundling.external],
   bundleAwsSDK: true,
 };
+
+function readsSecrets(definition: FunctionDefinition): boolean {
+  const { access } = definition;
+  return access.stripe === true || access.adminToken === true || access.stripeWebhook === true;
+}
 
 /**
  * Ships the side-loaded packages (lib/bundling.ts) prebundled beside the function's bundle, where
@@ -122,6 +130,15 @@ export class HouseFunction extends NodejsFunction {
       systemLogLevelV2: SystemLogLevel.WARN,
       bundling:
         definition.access.stripe === true ? withSideBundles(houseBundling, props.projectRoot) : houseBundling,
+      // Secrets are read through AWS's Parameters and Secrets extension (a local, caching HTTP
+      // endpoint) rather than a Secrets Manager client in every bundle.
+      ...(readsSecrets(definition)
+        ? {
+            paramsAndSecrets: ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSecretsVersions.V1_0_103, {
+              logLevel: ParamsAndSecretsLogLevel.WARN,
+            }),
+          }
+        : {}),
       environment: {
         POWERTOOLS_SERVICE_NAME: 'sales-ops',
         NODE_OPTIONS: '--enable-source-maps',

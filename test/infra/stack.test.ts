@@ -197,6 +197,18 @@ describe('secrets', () => {
       Value: { Ref: logicalIdOf(stack, stack.secrets.stripeSecretKey) },
     });
   });
+
+  it.each(functionNames)(
+    '%s has the Parameters and Secrets extension exactly when it reads a secret',
+    (name) => {
+      const { access } = functionDefinition(name);
+      const readsSecret =
+        access.stripe === true || access.adminToken === true || access.stripeWebhook === true;
+      const properties =
+        synthesized.template.toJSON().Resources[functionLogicalId(synthesized.template, name)].Properties;
+      expect(/paramsandsecrets/i.test(JSON.stringify(properties.Layers ?? []))).toBe(readsSecret);
+    },
+  );
 });
 
 describe('least-privilege grants from topology access', () => {
