@@ -112,12 +112,12 @@ export function storeRoute<O extends Operation, Store extends { readonly id: str
       ) {
         return run();
       }
+      rawBody(request.event); // 413 comes before any 400, and before anything is recorded under the key
       if (key.length < 1 || key.length > 255) {
         throw new ValidationFailed('The Idempotency-Key header must be 1 to 255 characters.', {
           errors: [{ path: '', message: 'Idempotency-Key must be 1 to 255 characters' }],
         });
       }
-      rawBody(request.event); // 413 comes before anything is recorded under the key
       const { result, replayed } = await idempotency.run(
         {
           storeId: store.id,
