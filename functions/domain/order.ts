@@ -35,6 +35,21 @@ export type Attribution = z.infer<typeof Attribution>;
 export const OrderStatus = z.enum(['pending_payment', 'processing', 'on_hold', 'paid', 'cancelled']);
 export type OrderStatus = z.infer<typeof OrderStatus>;
 
+/** Stripe's refund statuses, in the order a refund can move through them (see `payments.ts`). */
+export const refundStatuses = ['requires_action', 'pending', 'succeeded', 'canceled', 'failed'] as const;
+
+/** Stripe's dispute statuses, open ones first, then the closed ones (see `payments.ts`). */
+export const disputeStatuses = [
+  'warning_needs_response',
+  'warning_under_review',
+  'needs_response',
+  'under_review',
+  'warning_closed',
+  'prevented',
+  'won',
+  'lost',
+] as const;
+
 /**
  * The order's response shapes, built on first use: handlers never validate an order (they build
  * it), so only /openapi.json and tests construct these schemas.
@@ -102,20 +117,9 @@ const orderSchemas = lazySchema(() => {
   /** Why an `on_hold` order waits: a fraud review, or a PaymentIntent that does not match the order. */
   const HoldReason = z.enum(['fraud_review', 'payment_mismatch']);
 
-  /** Stripe's refund statuses, in the order a refund can move through them (see `payments.ts`). */
-  const RefundStatus = z.enum(['requires_action', 'pending', 'succeeded', 'canceled', 'failed']);
+  const RefundStatus = z.enum(refundStatuses);
 
-  /** Stripe's dispute statuses, open ones first, then the closed ones (see `payments.ts`). */
-  const DisputeStatus = z.enum([
-    'warning_needs_response',
-    'warning_under_review',
-    'needs_response',
-    'under_review',
-    'warning_closed',
-    'prevented',
-    'won',
-    'lost',
-  ]);
+  const DisputeStatus = z.enum(disputeStatuses);
 
   /**
    * What is known about the order's payment, as facts that only accumulate (sets, earliest times,

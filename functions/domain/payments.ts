@@ -44,6 +44,7 @@ import type {
   RefundStatus,
   TimelineEntry,
 } from './order.ts';
+import { disputeStatuses, refundStatuses } from './order.ts';
 import type { CancellationReason, PaymentIntentView } from './ports.ts';
 
 type PaymentStatus = Order['paymentStatus'];
@@ -431,25 +432,10 @@ interface Derived {
   readonly rejected: boolean;
 }
 
-const refundStatusOrder: readonly RefundStatus[] = [
-  'requires_action',
-  'pending',
-  'succeeded',
-  'canceled',
-  'failed',
-];
+const refundStatusOrder: readonly RefundStatus[] = refundStatuses;
 const refundsNotCounted: ReadonlySet<RefundStatus> = new Set(['canceled', 'failed']);
 
-const disputeStatusOrder: readonly DisputeStatus[] = [
-  'warning_needs_response',
-  'warning_under_review',
-  'needs_response',
-  'under_review',
-  'warning_closed',
-  'prevented',
-  'won',
-  'lost',
-];
+const disputeStatusOrder: readonly DisputeStatus[] = disputeStatuses;
 /** Closed without the money lost: the dispute no longer counts in `paymentStatus`. */
 const disputesSettled: ReadonlySet<DisputeStatus> = new Set(['warning_closed', 'prevented', 'won']);
 const disputesClosed: ReadonlySet<DisputeStatus> = new Set(['warning_closed', 'prevented', 'won', 'lost']);
