@@ -11,12 +11,6 @@ import type { Capability, FunctionAccess, FunctionDefinition, QueueDefinition } 
 import { HouseFunction } from './house-function.ts';
 import { topologyMetadata } from './metadata.ts';
 
-/**
- * `stripeWebhook` is not in topology.ts yet; reading it here lets the function that verifies Stripe
- * webhooks get the signing secret as soon as the topology declares the flag.
- */
-type Access = FunctionAccess & { readonly stripeWebhook?: boolean };
-
 export interface TopologyQueue {
   readonly queue: IQueue;
   readonly definition: QueueDefinition;
@@ -87,7 +81,7 @@ export class CapabilityFunctions extends Construct {
   }
 }
 
-function grantAccess(fn: HouseFunction, access: Access, resources: CapabilityResources): void {
+function grantAccess(fn: HouseFunction, access: FunctionAccess, resources: CapabilityResources): void {
   if (access.table) fn.useTable(resources.mainTable, mainTable, access.table);
   if (access.idempotencyTable) fn.useTable(resources.idempotencyTable, idempotencyTable, 'readWrite');
   if (access.stripe) fn.useSecret(resources.stripeSecretKey, secretEnvVars.stripeSecretKey);
