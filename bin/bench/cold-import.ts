@@ -27,8 +27,15 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 `;
 
-/** Runs in the child: times the dynamic import alone, not Node's own start-up. */
+/**
+ * Runs in the child: times the dynamic import alone, not Node's own start-up. Lambda's Node.js
+ * runtime has set up stdout and stderr (it patches console) before it imports a handler, so the
+ * child does that first too; otherwise a bundle that merely touches \`process.stdout\` (Powertools
+ * Logger does) would be charged for Node creating the stream.
+ */
 const importTimerSource = `
+void process.stdout;
+void process.stderr;
 const started = performance.now();
 await import(process.argv[2]);
 const importMs = performance.now() - started;
