@@ -7,7 +7,7 @@
  */
 
 /** A capability owns its functions; each capability becomes one CDK construct. */
-export type Capability = 'platform' | 'stores' | 'catalog' | 'checkout' | 'orders';
+export type Capability = 'platform' | 'stores' | 'catalog' | 'checkout' | 'orders' | 'payments';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -61,7 +61,10 @@ export interface FunctionDefinition {
   readonly access: FunctionAccess;
 }
 
-export const queues: readonly QueueDefinition[] = [];
+export const queues: readonly QueueDefinition[] = [
+  // Every verified Stripe delivery, duplicates included; the consumer deduplicates.
+  { name: 'payment-events', maxReceiveCount: 5, batchSize: 10 },
+];
 
 export const functions = {
   docs: {
@@ -135,6 +138,22 @@ export const functions = {
     memoryMb: 256,
     timeoutSeconds: 60,
     schedules: [{ name: 'sweep', everyMinutes: 1 }],
+    access: { table: 'readWrite', stripe: true },
+  },
+  stripeWebhook: {
+    capability: 'payments',
+    entry: 'functions/payments/webhook-handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    routes: [{ key: 'POST /v1/webhooks/stripe', auth: 'none' }],
+    access: { stripeWebhook: true, sendsTo: ['payment-events'] },
+  },
+  paymentEvents: {
+    capability: 'payments',
+    entry: 'functions/payments/events-handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    consumes: 'payment-events',
     access: { table: 'readWrite', stripe: true },
   },
 } as const satisfies Record<string, FunctionDefinition>;

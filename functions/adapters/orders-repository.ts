@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -17,6 +18,7 @@ import {
 import type { PlaceOrderOutcome } from '../checkout/checkout.ts';
 import type { Coupon, Product } from '../domain/catalog.ts';
 import type { Order, OrderStatus } from '../domain/order.ts';
+import type { PaymentEffect } from '../domain/payments.ts';
 import { couponKey, productKey } from './catalog-repository.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
 
@@ -30,6 +32,28 @@ export const paymentIntentKey = (paymentIntentId: string) => ({
   pk: `PAYMENT_INTENT#${paymentIntentId}`,
   sk: '#REF',
 });
+
+/**
+ * An effect of the payment state machine that the order's write committed to and that is not
+ * done yet; it lives beside the order (same partition) until it is done, so that no other writer
+ * of the order can drop it and a redelivery finds it.
+ */
+export const pendingEffectKey = (storeId: string, orderId: string, effectId: string) => ({
+  pk: orderKey(storeId, orderId).pk,
+  sk: `#EFFECT#${effectId}`,
+});
+
+/** A store's record that an email (by hash) or a card (by fingerprint) had a dispute. */
+export const priorDisputeKey = (storeId: string, kind: 'EMAIL' | 'CARD', id: string) => ({
+  pk: `STORE#${storeId}#DISPUTED_${kind}#${id}`,
+  sk: '#DISPUTE',
+});
+
+export interface PendingEffect {
+  /** Unique per order: one effect of each kind can rise per order. */
+  readonly id: string;
+  readonly effect: PaymentEffect;
+}
 
 /** Reservation deadlines are spread over shards so that no one partition takes every order. */
 export const dueShards = 8;
@@ -265,6 +289,134 @@ export class OrdersRepository {
     }
   }
 
+  /** Which store's order a PaymentIntent belongs to, if it is one of ours. */
+  async findByPaymentIntent(
+    paymentIntentId: string,
+  ): Promise<{ storeId: string; orderId: string } | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: paymentIntentKey(paymentIntentId) }),
+    );
+    if (typeof Item?.storeId !== 'string' || typeof Item.orderId !== 'string') return undefined;
+    return { storeId: Item.storeId, orderId: Item.orderId };
+  }
+
+  /** The order with the effects it still owes, in one consistent read of its partition. */
+  async getWithPendingEffects(
+    storeId: string,
+    orderId: string,
+  ): Promise<{ stored: StoredOrder | undefined; pendingEffects: PendingEffect[] }> {
+    let stored: StoredOrder | undefined;
+    const pendingEffects: PendingEffect[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': orderKey(storeId, orderId).pk },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.sk === '#ORDER') stored = storedOrder(item);
+        else if (typeof item.sk === 'string' && item.sk.startsWith('#EFFECT#'))
+          pendingEffects.push({ id: item.sk.slice('#EFFECT#'.length), effect: item.effect as PaymentEffect });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return { stored, pendingEffects };
+  }
+
+  /**
+   * Writes a new state of the order if it is still at the version the caller read, in one
+   * transaction with what that state commits to: the stock and coupon it gives back (`release`)
+   * and the effects still to perform (`pendingEffects`), so none is lost or done twice.
+   */
+  async saveTransition(
+    stored: StoredOrder,
+    next: Order,
+    commitments: {
+      readonly release?:
+        | {
+            readonly lines: readonly { sku: string; quantity: number }[];
+            readonly couponCode?: string | undefined;
+          }
+        | undefined;
+      readonly pendingEffects: readonly PendingEffect[];
+    },
+  ): Promise<'saved' | 'conflict'> {
+    const { release, pendingEffects } = commitments;
+    if (release === undefined && pendingEffects.length === 0) return this.save(stored, next);
+    const { storeId } = stored;
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: orderItem(storeId, next, stored.version + 1),
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: { ':version': stored.version },
+        },
+      },
+      ...pendingEffects.map(
+        (pending): TransactItem => ({
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...pendingEffectKey(storeId, next.id, pending.id),
+              entity: 'pendingEffect',
+              effect: pending.effect,
+              createdAt: next.updatedAt,
+            },
+          },
+        }),
+      ),
+    ];
+    if (release !== undefined) {
+      items.push(...stockReturns(this.tableName, storeId, release.lines, release.couponCode));
+    }
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return 'saved';
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (
+        reasons[0]?.Code === 'ConditionalCheckFailed' ||
+        reasons.some((reason) => reason.Code === 'TransactionConflict')
+      )
+        return 'conflict';
+      throw error;
+    }
+  }
+
+  /** Forgets an effect once it is done; a redelivery after a crash before this repeats it (idempotently). */
+  async settleEffect(storeId: string, orderId: string, effectId: string): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: pendingEffectKey(storeId, orderId, effectId) }),
+    );
+  }
+
+  /** Records that an email hash or card fingerprint had a dispute in the store; the first record stays. */
+  async recordPriorDispute(
+    storeId: string,
+    kind: 'EMAIL' | 'CARD',
+    id: string,
+    dispute: { readonly disputeId: string; readonly orderId: string; readonly at: string },
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...priorDisputeKey(storeId, kind, id), entity: 'priorDispute', ...dispute },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   /** Orders whose reservation ended before `now`, oldest first, across every store. */
   async expiredReservations(now: string, limitPerShard: number): Promise<StoredOrder[]> {
     const shards = Array.from({ length: dueShards }, (_, shard) => shard);
@@ -283,6 +435,38 @@ export class OrdersRepository {
     );
     return pages.flatMap((page) => (page.Items ?? []).map(storedOrder));
   }
+}
+
+/** The updates that give an order's stock and coupon redemption back. */
+function stockReturns(
+  tableName: string,
+  storeId: string,
+  lines: readonly { sku: string; quantity: number }[],
+  couponCode: string | undefined,
+): TransactItem[] {
+  const items = lines.map(
+    (line): TransactItem => ({
+      Update: {
+        TableName: tableName,
+        Key: productKey(storeId, line.sku),
+        UpdateExpression: 'ADD stock :quantity',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':quantity': line.quantity },
+      },
+    }),
+  );
+  if (couponCode !== undefined) {
+    items.push({
+      Update: {
+        TableName: tableName,
+        Key: couponKey(storeId, couponCode),
+        UpdateExpression: 'ADD redemptions :minusOne',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':minusOne': -1 },
+      },
+    });
+  }
+  return items;
 }
 
 /** The order's item with its index keys; only a `pending_payment` order is in the due index. */

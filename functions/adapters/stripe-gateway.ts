@@ -6,10 +6,14 @@
  */
 import type Stripe from 'stripe';
 import {
+  type ChargeView,
+  type DisputeView,
+  type PaymentEventsGateway,
   type PaymentGateway,
   type PaymentIntentView,
   PaymentProviderRejected,
   PaymentProviderUnavailable,
+  type RefundView,
 } from '../domain/ports.ts';
 import { optionalEnv } from './env.ts';
 
@@ -47,7 +51,7 @@ export function stripeClient(StripeSdk: typeof Stripe, secretKey: string): Strip
   });
 }
 
-export function stripeGateway(client: () => Promise<Stripe>): PaymentGateway {
+export function stripeGateway(client: () => Promise<Stripe>): PaymentGateway & PaymentEventsGateway {
   return {
     async createPaymentIntent(input) {
       const stripe = await client();
@@ -88,7 +92,77 @@ export function stripeGateway(client: () => Promise<Stripe>): PaymentGateway {
         throw error;
       }
     },
+    async capturePaymentIntent(id, amount, idempotencyKey) {
+      const stripe = await client();
+      try {
+        return view(
+          await call(() =>
+            stripe.paymentIntents.capture(id, { amount_to_capture: amount }, { idempotencyKey }),
+          ),
+        );
+      } catch (error) {
+        if (error instanceof PaymentProviderRejected) {
+          const current = view(await call(() => stripe.paymentIntents.retrieve(id)));
+          if (current.status === 'succeeded') return current;
+        }
+        throw error;
+      }
+    },
+    async refund(input) {
+      const stripe = await client();
+      return refundView(
+        await call(() =>
+          stripe.refunds.create(
+            {
+              payment_intent: input.paymentIntentId,
+              amount: input.amount,
+              ...(input.reason === undefined ? {} : { reason: input.reason }),
+              metadata: { ...input.metadata },
+            },
+            { idempotencyKey: input.idempotencyKey },
+          ),
+        ),
+      );
+    },
+    async listRefunds(chargeId) {
+      const stripe = await client();
+      const refunds = await call(() =>
+        stripe.refunds.list({ charge: chargeId, limit: 100 }).autoPagingToArray({ limit: 10_000 }),
+      );
+      return refunds.map(refundView);
+    },
+    async retrieveDispute(id) {
+      const stripe = await client();
+      return disputeView(await call(() => stripe.disputes.retrieve(id)));
+    },
+    async retrieveCharge(id) {
+      const stripe = await client();
+      return chargeView(await call(() => stripe.charges.retrieve(id)));
+    },
   };
+}
+
+function refundView(refund: Stripe.Refund): RefundView {
+  return {
+    id: refund.id,
+    amount: refund.amount,
+    status: refund.status ?? 'pending',
+    created: new Date(refund.created * 1000).toISOString(),
+  };
+}
+
+function disputeView(dispute: Stripe.Dispute): DisputeView {
+  return {
+    id: dispute.id,
+    amount: dispute.amount,
+    status: dispute.status,
+    created: new Date(dispute.created * 1000).toISOString(),
+    chargeId: typeof dispute.charge === 'string' ? dispute.charge : dispute.charge.id,
+  };
+}
+
+function chargeView(charge: Stripe.Charge): ChargeView {
+  return { id: charge.id, cardFingerprint: charge.payment_method_details?.card?.fingerprint ?? undefined };
 }
 
 function view(intent: Stripe.PaymentIntent): PaymentIntentView {

@@ -4,6 +4,7 @@ import { catalogOperations } from '../catalog/api.ts';
 import { checkoutOperation } from '../checkout/api.ts';
 import { operation } from '../http/operation.ts';
 import { orderOperations } from '../orders/api.ts';
+import { paymentOperations } from '../payments/api.ts';
 import { storeOperations } from '../stores/api.ts';
 
 export const healthOperation = operation({
@@ -33,4 +34,5 @@ export const allOperations = [
   ...catalogOperations,
   checkoutOperation,
   ...orderOperations,
+  ...paymentOperations,
 ];

@@ -55,6 +55,51 @@ export interface PaymentGateway {
   ): Promise<PaymentIntentView>;
 }
 
+export interface RefundView {
+  readonly id: string;
+  readonly amount: number;
+  /** Stripe's refund status, as it is now. */
+  readonly status: string;
+  /** RFC 3339. */
+  readonly created: string;
+}
+
+export interface DisputeView {
+  readonly id: string;
+  readonly amount: number;
+  /** Stripe's dispute status, as it is now. */
+  readonly status: string;
+  /** RFC 3339. */
+  readonly created: string;
+  readonly chargeId: string | undefined;
+}
+
+export interface ChargeView {
+  readonly id: string;
+  readonly cardFingerprint: string | undefined;
+}
+
+/**
+ * What the payment events consumer asks of the provider besides `PaymentGateway`: the effects of
+ * the payment state machine, and re-reads of objects whose event payload may be stale. The
+ * idempotency key of each mutating call is the caller's (see the consumer for its scheme).
+ */
+export interface PaymentEventsGateway {
+  /** Captures; a PaymentIntent that is already captured counts as success. */
+  capturePaymentIntent(id: string, amount: number, idempotencyKey: string): Promise<PaymentIntentView>;
+  refund(input: {
+    readonly paymentIntentId: string;
+    readonly amount: number;
+    readonly reason?: 'fraudulent' | 'requested_by_customer';
+    readonly metadata: Readonly<Record<string, string>>;
+    readonly idempotencyKey: string;
+  }): Promise<RefundView>;
+  /** Every refund of the charge, as Stripe reports it now. */
+  listRefunds(chargeId: string): Promise<RefundView[]>;
+  retrieveDispute(id: string): Promise<DisputeView>;
+  retrieveCharge(id: string): Promise<ChargeView>;
+}
+
 /** The provider failed, timed out or could not be reached; nothing it did may be assumed. */
 export class PaymentProviderUnavailable extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -267,12 +267,15 @@ describe('least-privilege grants from topology access', () => {
     );
     expect(actionsOn(permissions, ids.stripe).length > 0).toBe(access.stripe === true);
     expect(actionsOn(permissions, ids.admin).length > 0).toBe(access.adminToken === true);
-    expect(actionsOn(permissions, ids.webhook)).toEqual([]);
+    expect(actionsOn(permissions, ids.webhook)).toEqual(
+      access.stripeWebhook === true ? ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'] : [],
+    );
 
     expect(tableEnvVar(mainTable) in environment).toBe(access.table !== undefined);
     expect(tableEnvVar(idempotencyTable) in environment).toBe(access.idempotencyTable === true);
     expect(secretEnvVars.stripeSecretKey in environment).toBe(access.stripe === true);
     expect(secretEnvVars.adminToken in environment).toBe(access.adminToken === true);
+    expect(secretEnvVars.stripeWebhookSecret in environment).toBe(access.stripeWebhook === true);
   });
 
   it('names each index instead of granting index/*', () => {
