@@ -23,6 +23,7 @@ import {
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { type ApiHandler, localRoutes, startHttpServer } from './http-server.ts';
 import { createQueues } from './queues.ts';
+import { createTables } from './tables.ts';
 import { startScheduler } from './scheduler.ts';
 import { startSqsEmulator } from './sqs-emulator.ts';
 import { lambdaContext, startSqsPoller } from './sqs-poller.ts';
@@ -91,7 +92,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       region,
       credentials: localCredentials,
     });
-    const { createTables } = await import('./tables.ts');
     await createTables(dynamoClient, tableNames);
 
     const sqsClient = new SQSClient({ endpoint: sqs.endpoint, region, credentials: localCredentials });
