@@ -23,11 +23,11 @@ import {
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { type ApiHandler, localRoutes, startHttpServer } from './http-server.ts';
 import { createQueues } from './queues.ts';
-import { createTables } from './tables.ts';
 import { startScheduler } from './scheduler.ts';
 import { startSqsEmulator } from './sqs-emulator.ts';
 import { lambdaContext, startSqsPoller } from './sqs-poller.ts';
 import { type StripeSimulator, startStripeSimulator } from './stripe-simulator/index.ts';
+import { createTables } from './tables.ts';
 
 const repositoryRoot = resolve(import.meta.dirname, '../..');
 const region = 'us-east-1';
