@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- <section> ...]`: measures bundle sizes, cold import time and local checkout
- * throughput, prints a summary table and writes `.cache/bench/latest.json`. A measurement tool:
- * a missed target is reported, never failed on (the exit code is non-zero only if a section broke).
+ * `npm run bench [-- <section> ...]`: measures bundle sizes, cold import time, local checkout
+ * throughput and the webhook receiver's warm latency, prints a summary table and writes
+ * `.cache/bench/latest.json`. A measurement tool: a missed target is reported, never failed on
+ * (the exit code is non-zero only if a section broke).
  *
  * A new measurement is a `BenchSection` (bin/bench/section.ts) added to `sections` below.
  */
@@ -14,8 +15,9 @@ import { checkoutThroughput } from './bench/checkout-throughput.ts';
 import { coldImport } from './bench/cold-import.ts';
 import { formatTable, type SectionOutcome, writeReport } from './bench/report.ts';
 import type { BenchContext, BenchSection } from './bench/section.ts';
+import { webhookLatency } from './bench/webhook-latency.ts';
 
-const sections: readonly BenchSection[] = [bundleSizes, coldImport, checkoutThroughput];
+const sections: readonly BenchSection[] = [bundleSizes, coldImport, checkoutThroughput, webhookLatency];
 
 const repositoryRoot = resolve(import.meta.dirname, '..');
 const reportFile = join(repositoryRoot, '.cache/bench/latest.json');

@@ -7,7 +7,7 @@
  */
 
 /** A capability owns its functions; each capability becomes one CDK construct. */
-export type Capability = 'platform' | 'stores' | 'catalog' | 'checkout' | 'orders' | 'payments';
+export type Capability = 'platform' | 'stores' | 'catalog' | 'checkout' | 'orders' | 'payments' | 'fraud';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -64,6 +64,8 @@ export interface FunctionDefinition {
 export const queues: readonly QueueDefinition[] = [
   // Every verified Stripe delivery, duplicates included; the consumer deduplicates.
   { name: 'payment-events', maxReceiveCount: 5, batchSize: 10 },
+  // One message per authorised order to screen; the consumer is idempotent.
+  { name: 'fraud-checks', maxReceiveCount: 5, batchSize: 10 },
 ];
 
 export const functions = {
@@ -129,6 +131,9 @@ export const functions = {
       { key: 'GET /v1/orders', auth: 'store' },
       { key: 'GET /v1/orders/{orderId}', auth: 'store' },
       { key: 'POST /v1/orders/{orderId}/cancel', auth: 'store' },
+      { key: 'POST /v1/orders/{orderId}/review', auth: 'store' },
+      { key: 'POST /v1/orders/{orderId}/refunds', auth: 'store' },
+      { key: 'GET /v1/reviews', auth: 'store' },
     ],
     access: { table: 'readWrite', idempotencyTable: true, stripe: true },
   },
@@ -154,6 +159,14 @@ export const functions = {
     memoryMb: 256,
     timeoutSeconds: 30,
     consumes: 'payment-events',
+    access: { table: 'readWrite', stripe: true, sendsTo: ['fraud-checks'] },
+  },
+  fraudScreening: {
+    capability: 'fraud',
+    entry: 'functions/fraud/handler.ts',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    consumes: 'fraud-checks',
     access: { table: 'readWrite', stripe: true },
   },
 } as const satisfies Record<string, FunctionDefinition>;

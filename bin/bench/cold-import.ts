@@ -1,16 +1,18 @@
 /**
- * Section 2: what the checkout handler's module costs at a Lambda cold start, relative to the least
- * any DynamoDB-backed handler must load. Each import runs in a fresh `node` process; the two bundles
- * alternate (ABBA) so that drift in machine load falls on both alike. The target is on the ratio of
- * the two medians (issue 2); the spread of each run's own checkout ÷ baseline is printed beside it
- * because this machine's timings wander by ±10 % from one run to the next.
+ * Section 2: what the checkout handler's and the Stripe webhook receiver's modules cost at a Lambda
+ * cold start, relative to the least any DynamoDB-backed handler must load. Each import runs in a
+ * fresh `node` process; the bundles take turns in an order that reverses every run (ABC CBA) so
+ * that drift in machine load falls on all alike. The targets are on the ratio of the medians
+ * (checkout ≤ 1.3, issue 2; receiver ≤ 1.2, issue 3); the spread of each run's own ratio is
+ * printed beside it because this machine's timings wander by ±10 % from one run to the next.
  */
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import type { BenchSection } from './section.ts';
+import type { FunctionName } from '../../lib/topology.ts';
+import type { BenchRow, BenchSection } from './section.ts';
 import { median, round } from './stats.ts';
 
 const execFileAsync = promisify(execFile);
@@ -18,7 +20,12 @@ const execFileAsync = promisify(execFile);
 const runs = 41;
 /** Untimed first imports, so that the page cache holds both bundles before measuring. */
 const warmUps = 1;
-const targetRatio = 1.3;
+
+/** The handlers measured against the baseline, with their target ratios. */
+const measured = [
+  { name: 'checkout', targetRatio: 1.3 },
+  { name: 'stripeWebhook', targetRatio: 1.2 },
+] as const satisfies readonly { name: FunctionName; targetRatio: number }[];
 
 /** The least a handler on DynamoDB loads: the client and the document client, constructed. */
 const baselineSource = `
@@ -53,16 +60,19 @@ const childEnvironment = {
   MAIN_TABLE_NAME: 'salesops-bench-main',
   IDEMPOTENCY_TABLE_NAME: 'salesops-bench-idempotency',
   STRIPE_SECRET_KEY: 'sk_test_x',
+  STRIPE_WEBHOOK_SECRET: 'whsec_x',
+  PAYMENT_EVENTS_QUEUE_URL: 'http://localhost/q',
 };
 
 export const coldImport: BenchSection = {
   name: 'cold-import',
   title: `Cold import, median of ${runs} fresh node processes`,
   async run({ bundler, workDir }) {
-    const [baseline, checkout] = await Promise.all([
+    const [baseline, ...handlers] = await Promise.all([
       bundler.source('baseline', baselineSource),
-      bundler.function('checkout'),
+      ...measured.map(({ name }) => bundler.function(name)),
     ]);
+    if (baseline === undefined) throw new Error('no baseline bundle');
     const timer = join(workDir, 'import-timer.mjs');
     await writeFile(timer, importTimerSource);
     const importOnce = async (bundleFile: string): Promise<number> => {
@@ -75,64 +85,68 @@ export const coldImport: BenchSection = {
       return importMs;
     };
 
-    const samples = { baseline: [] as number[], checkout: [] as number[] };
+    const bundles = [baseline, ...handlers];
+    const samples = bundles.map((): number[] => []);
     for (let run = 0; run < warmUps + runs; run++) {
-      const order = run % 2 === 0 ? (['baseline', 'checkout'] as const) : (['checkout', 'baseline'] as const);
-      for (const which of order) {
-        const importMs = await importOnce(which === 'baseline' ? baseline.outfile : checkout.outfile);
-        if (run >= warmUps) samples[which].push(importMs);
+      const order = bundles.map((_, index) => (run % 2 === 0 ? index : bundles.length - 1 - index));
+      for (const index of order) {
+        const importMs = await importOnce(bundles[index]?.outfile ?? '');
+        if (run >= warmUps) samples[index]?.push(importMs);
       }
     }
-    const baselineMs = median(samples.baseline);
-    const checkoutMs = median(samples.checkout);
-    const pairedRatios = samples.checkout.map(
-      (checkoutSample, index) => checkoutSample / (samples.baseline[index] ?? NaN),
-    );
-    const sortedRatios = [...pairedRatios].sort((a, b) => a - b);
-    const quartile = (q: number) => sortedRatios[Math.floor(q * (sortedRatios.length - 1))] ?? NaN;
-    return {
-      rows: [
+    const baselineSamples = samples[0] ?? [];
+    const baselineMs = median(baselineSamples);
+    const rows: BenchRow[] = [
+      {
+        metric: `baseline import (DynamoDB clients, ${round(baseline.bytes / 1024)} KB)`,
+        value: round(baselineMs),
+        unit: 'ms',
+      },
+    ];
+    const details: Record<string, unknown> = {
+      runs,
+      warmUps,
+      node: process.version,
+      baselineBytes: baseline.bytes,
+      baselineSamplesMs: baselineSamples,
+    };
+    measured.forEach(({ name, targetRatio }, index) => {
+      const bundle = handlers[index];
+      const handlerSamples = samples[index + 1] ?? [];
+      const handlerMs = median(handlerSamples);
+      const pairedRatios = handlerSamples.map((sample, run) => sample / (baselineSamples[run] ?? NaN));
+      const sortedRatios = [...pairedRatios].sort((a, b) => a - b);
+      const quartile = (q: number) => sortedRatios[Math.floor(q * (sortedRatios.length - 1))] ?? NaN;
+      rows.push(
         {
-          metric: `baseline import (DynamoDB clients, ${round(baseline.bytes / 1024)} KB)`,
-          value: round(baselineMs),
+          metric: `${name} import (${round((bundle?.bytes ?? 0) / 1024)} KB)`,
+          value: round(handlerMs),
           unit: 'ms',
         },
         {
-          metric: `checkout import (${round(checkout.bytes / 1024)} KB)`,
-          value: round(checkoutMs),
-          unit: 'ms',
-        },
-        {
-          metric: 'checkout ÷ baseline (ratio of the medians)',
-          value: round(checkoutMs / baselineMs, 2),
+          metric: `${name} ÷ baseline (ratio of the medians)`,
+          value: round(handlerMs / baselineMs, 2),
           unit: '×',
           target: { atMost: targetRatio },
         },
         {
-          metric: 'checkout ÷ baseline, median of paired runs',
+          metric: `${name} ÷ baseline, median of paired runs`,
           value: round(median(pairedRatios), 2),
           unit: '×',
         },
         {
-          metric: 'checkout ÷ baseline, 25th percentile of pairs',
+          metric: `${name} ÷ baseline, 25th percentile of pairs`,
           value: round(quartile(0.25), 2),
           unit: '×',
         },
         {
-          metric: 'checkout ÷ baseline, 75th percentile of pairs',
+          metric: `${name} ÷ baseline, 75th percentile of pairs`,
           value: round(quartile(0.75), 2),
           unit: '×',
         },
-      ],
-      details: {
-        runs,
-        warmUps,
-        node: process.version,
-        baselineBytes: baseline.bytes,
-        checkoutBytes: checkout.bytes,
-        samplesMs: samples,
-        pairedRatios,
-      },
-    };
+      );
+      details[name] = { bytes: bundle?.bytes, samplesMs: handlerSamples, pairedRatios };
+    });
+    return { rows, details };
   },
 };

@@ -14,11 +14,13 @@ import {
   QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { PlaceOrderOutcome } from '../checkout/checkout.ts';
 import type { Coupon, Product } from '../domain/catalog.ts';
 import type { Order, OrderStatus } from '../domain/order.ts';
 import type { PaymentEffect } from '../domain/payments.ts';
+import { reviewDueAt, shortestReviewTimeoutHours } from '../domain/review.ts';
 import { couponKey, productKey } from './catalog-repository.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
 
@@ -417,6 +419,65 @@ export class OrdersRepository {
     }
   }
 
+  /** Orders in review whose due time (see `orderItem`) is before `now`, across every store. */
+  async dueReviews(now: string, limitPerShard: number): Promise<StoredOrder[]> {
+    const shards = Array.from({ length: dueShards }, (_, shard) => shard);
+    const pages = await Promise.all(
+      shards.map((shard) =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'byDueTime',
+            KeyConditionExpression: 'duepk = :pk AND duesk < :now',
+            ExpressionAttributeValues: { ':pk': `DUE#review#${shard}`, ':now': now },
+            Limit: limitPerShard,
+          }),
+        ),
+      ),
+    );
+    return pages.flatMap((page) => (page.Items ?? []).map(storedOrder));
+  }
+
+  /** Moves an order in review to its store's own due time, if it is still at the version read. */
+  async deferReviewDue(stored: StoredOrder, dueAt: string): Promise<'deferred' | 'conflict'> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: orderKey(stored.storeId, stored.order.id),
+          UpdateExpression: 'SET duesk = :duesk',
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: { ':duesk': `${dueAt}#${stored.order.id}`, ':version': stored.version },
+        }),
+      );
+      return 'deferred';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 'conflict';
+      throw error;
+    }
+  }
+
+  /** A store's orders in one status, oldest first (the review queue). */
+  async listOldestInStatus(
+    storeId: string,
+    status: OrderStatus,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<Page<Order>> {
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byStatus',
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': `ORDERS#${storeId}#${status}` },
+        ScanIndexForward: true,
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    );
+    return { data: Items.map((item) => storedOrder(item).order), nextCursor: encodeCursor(LastEvaluatedKey) };
+  }
+
   /** Orders whose reservation ended before `now`, oldest first, across every store. */
   async expiredReservations(now: string, limitPerShard: number): Promise<StoredOrder[]> {
     const shards = Array.from({ length: dueShards }, (_, shard) => shard);
@@ -469,7 +530,7 @@ function stockReturns(
   return items;
 }
 
-/** The order's item with its index keys; only a `pending_payment` order is in the due index. */
+/** The order's item with its index keys; `pending_payment` and `on_hold` orders are in the due index. */
 function orderItem(storeId: string, order: Order, version: number): Record<string, unknown> {
   const sortKey = `${order.createdAt}#${order.id}`;
   return {
@@ -483,6 +544,14 @@ function orderItem(storeId: string, order: Order, version: number): Record<strin
     gsi2sk: sortKey,
     ...(order.status === 'pending_payment'
       ? { duepk: `DUE#reservation#${dueShard(order.id)}`, duesk: `${order.reservationExpiresAt}#${order.id}` }
+      : {}),
+    // Due at the earliest timeout a store may set; the sweeper re-checks the store's own setting
+    // and defers the order to it (`deferReviewDue`), so no store's timeout is read here.
+    ...(order.status === 'on_hold'
+      ? {
+          duepk: `DUE#review#${dueShard(order.id)}`,
+          duesk: `${reviewDueAt(order, shortestReviewTimeoutHours)}#${order.id}`,
+        }
       : {}),
     ...order,
   };

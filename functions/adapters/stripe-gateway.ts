@@ -162,7 +162,13 @@ function disputeView(dispute: Stripe.Dispute): DisputeView {
 }
 
 function chargeView(charge: Stripe.Charge): ChargeView {
-  return { id: charge.id, cardFingerprint: charge.payment_method_details?.card?.fingerprint ?? undefined };
+  const card = charge.payment_method_details?.card;
+  return {
+    id: charge.id,
+    cardFingerprint: card?.fingerprint ?? undefined,
+    riskLevel: charge.outcome?.risk_level ?? undefined,
+    cardCountry: card?.country ?? undefined,
+  };
 }
 
 function view(intent: Stripe.PaymentIntent): PaymentIntentView {

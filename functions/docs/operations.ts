@@ -4,6 +4,7 @@ import { catalogOperations } from '../catalog/api.ts';
 import { checkoutOperation } from '../checkout/api.ts';
 import { operation } from '../http/operation.ts';
 import { orderOperations } from '../orders/api.ts';
+import { reviewOperations } from '../orders/reviews-api.ts';
 import { paymentOperations } from '../payments/api.ts';
 import { storeOperations } from '../stores/api.ts';
 
@@ -34,5 +35,6 @@ export const allOperations = [
   ...catalogOperations,
   checkoutOperation,
   ...orderOperations,
+  ...reviewOperations,
   ...paymentOperations,
 ];

@@ -85,6 +85,9 @@ export class InvalidCoupon extends ApiError {
 export class IdempotencyKeyReused extends ApiError {
   readonly code = 'idempotency_key_reused';
 }
+export class RefundExceedsCaptured extends ApiError {
+  readonly code = 'refund_exceeds_captured';
+}
 /** A dependency (Stripe) failed or timed out; the request may be retried with the same key. */
 export class UpstreamUnavailable extends ApiError {
   readonly code = 'upstream_unavailable';

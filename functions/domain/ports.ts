@@ -77,6 +77,10 @@ export interface DisputeView {
 export interface ChargeView {
   readonly id: string;
   readonly cardFingerprint: string | undefined;
+  /** Radar's `outcome.risk_level` (fraud screening); absent when the charge has no outcome. */
+  readonly riskLevel?: string | undefined;
+  /** The card's ISO 3166-1 alpha-2 country, as Stripe reports it. */
+  readonly cardCountry?: string | undefined;
 }
 
 /**
@@ -90,7 +94,7 @@ export interface PaymentEventsGateway {
   refund(input: {
     readonly paymentIntentId: string;
     readonly amount: number;
-    readonly reason?: 'fraudulent' | 'requested_by_customer';
+    readonly reason?: 'duplicate' | 'fraudulent' | 'requested_by_customer';
     readonly metadata: Readonly<Record<string, string>>;
     readonly idempotencyKey: string;
   }): Promise<RefundView>;

@@ -1,5 +1,6 @@
 import { documentClient, idempotencyTableName, mainTableName } from '../adapters/dynamodb.ts';
 import { dynamoIdempotencyGuard } from '../adapters/idempotency.ts';
+import { logger } from '../adapters/logger.ts';
 import { OrdersRepository } from '../adapters/orders-repository.ts';
 import { stripeSecretKey } from '../adapters/secrets.ts';
 import { StoresRepository } from '../adapters/stores-repository.ts';
@@ -7,15 +8,52 @@ import { lazyStripeClient, stripeGateway } from '../adapters/stripe-gateway.ts';
 import { systemClock } from '../adapters/system.ts';
 import { NotFound } from '../domain/errors.ts';
 import { cancellableStatuses } from '../domain/order.ts';
-import { httpHandler, ok, storeRoute } from '../http/api.ts';
+import { created, httpHandler, ok, type Route, storeRoute } from '../http/api.ts';
 import { cancelOrderOperation, getOrderOperation, listOrdersOperation } from './api.ts';
 import { cancelStoreOrder } from './cancel.ts';
+import { refundOrder } from './refunds.ts';
+import { decideReview, listReviews } from './reviews.ts';
+import { createRefundOperation, listReviewsOperation, reviewOrderOperation } from './reviews-api.ts';
 
 const tableName = mainTableName();
 const orders = new OrdersRepository(documentClient, tableName);
 const authenticator = new StoresRepository(documentClient, tableName);
 const idempotency = dynamoIdempotencyGuard(documentClient, idempotencyTableName());
 const payments = stripeGateway(lazyStripeClient(stripeSecretKey));
+
+const onEffectRefused = (
+  effect: { kind: string },
+  orderId: string,
+  error: { providerCode?: string | undefined },
+) => logger.warn('effect refused by Stripe', { kind: effect.kind, orderId, code: error.providerCode });
+
+/**
+ * The refund route reads the request's Idempotency-Key itself: its Stripe idempotency key is
+ * derived from it (see `refundIdempotencyKey`), which the generic store route does not pass on.
+ */
+const refundRoute: Route = {
+  operation: createRefundOperation,
+  handle: (request) =>
+    storeRoute(createRefundOperation, { authenticator, idempotency }, async ({ store, params, body }) =>
+      created(
+        await refundOrder(
+          { orders, payments },
+          {
+            storeId: store.id,
+            orderId: params.orderId,
+            amount: body.amount,
+            reason: body.reason,
+            idempotencyKey: header(request.event.headers, 'idempotency-key'),
+          },
+        ),
+      ),
+    ).handle(request),
+};
+
+function header(headers: Readonly<Record<string, string | undefined>> | undefined, name: string) {
+  const found = Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name);
+  return found?.[1];
+}
 
 export const handler = httpHandler([
   storeRoute(getOrderOperation, { authenticator }, async ({ store, params }) => {
@@ -43,4 +81,19 @@ export const handler = httpHandler([
       ),
     ),
   ),
+
+  storeRoute(listReviewsOperation, { authenticator }, async ({ store, query }) =>
+    ok(await listReviews(orders, store.id, query.limit, query.cursor)),
+  ),
+
+  storeRoute(reviewOrderOperation, { authenticator, idempotency }, async ({ store, params, body }) =>
+    ok(
+      await decideReview(
+        { orders, payments, clock: systemClock, onEffectRefused },
+        { storeId: store.id, orderId: params.orderId, decision: body.decision, note: body.note },
+      ),
+    ),
+  ),
+
+  refundRoute,
 ]);

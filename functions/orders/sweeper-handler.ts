@@ -3,18 +3,34 @@ import { documentClient, mainTableName } from '../adapters/dynamodb.ts';
 import { logger } from '../adapters/logger.ts';
 import { OrdersRepository } from '../adapters/orders-repository.ts';
 import { stripeSecretKey } from '../adapters/secrets.ts';
+import { StoresRepository } from '../adapters/stores-repository.ts';
 import { lazyStripeClient, stripeGateway } from '../adapters/stripe-gateway.ts';
 import { systemClock } from '../adapters/system.ts';
 import { expireReservations } from './expire-reservations.ts';
+import { expireReviews } from './review-timeouts.ts';
 
-const orders = new OrdersRepository(documentClient, mainTableName());
+const tableName = mainTableName();
+const orders = new OrdersRepository(documentClient, tableName);
+const stores = new StoresRepository(documentClient, tableName);
 const payments = stripeGateway(lazyStripeClient(stripeSecretKey));
 
 export async function handler(_event: ScheduledEvent) {
-  const report = await expireReservations({ orders, payments, clock: systemClock }, (orderId, error) =>
+  const reservations = await expireReservations({ orders, payments, clock: systemClock }, (orderId, error) =>
     logger.error('could not expire a reservation', { orderId, error: String(error) }),
   );
-  if (report.expired + report.authorised + report.failed > 0)
-    logger.info('reservations swept', { ...report });
-  return report;
+  if (reservations.expired + reservations.authorised + reservations.failed > 0)
+    logger.info('reservations swept', { ...reservations });
+  const reviews = await expireReviews(
+    {
+      orders,
+      payments,
+      clock: systemClock,
+      reviewTimeoutHours: async (storeId) => (await stores.get(storeId))?.settings.fraud.reviewTimeoutHours,
+      onEffectRefused: (effect, orderId, error) =>
+        logger.warn('effect refused by Stripe', { kind: effect.kind, orderId, code: error.providerCode }),
+    },
+    (orderId, error) => logger.error('could not time out a review', { orderId, error: String(error) }),
+  );
+  if (reviews.timedOut + reviews.deferred + reviews.failed > 0) logger.info('reviews swept', { ...reviews });
+  return { reservations, reviews };
 }

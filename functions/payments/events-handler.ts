@@ -10,10 +10,12 @@ import { logger } from '../adapters/logger.ts';
 import { OrdersRepository } from '../adapters/orders-repository.ts';
 import { stripeSecretKey } from '../adapters/secrets.ts';
 import { lazyStripeClient, stripeGateway } from '../adapters/stripe-gateway.ts';
+import { sqsFraudCheckQueue } from '../fraud/check-queue.ts';
 import { processStripeEvent } from './process-event.ts';
 
 const orders = new OrdersRepository(documentClient, mainTableName());
 const payments = stripeGateway(lazyStripeClient(stripeSecretKey));
+const fraudChecks = sqsFraudCheckQueue();
 const processor = new BatchProcessor(EventType.SQS);
 
 /** `STRIPE_LIVEMODE` when set; otherwise the mode of the deployment's Stripe key. */
@@ -29,6 +31,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
     {
       orders,
       payments,
+      fraudChecks,
       livemode,
       onEffectRefused: (effect, orderId, error) =>
         logger.warn('Stripe refused a payment effect; dropped', {

@@ -3,78 +3,26 @@
  * least once and in any order, applied to its order through the pure state machine of
  * `domain/payments.ts`.
  *
- * Exactly-once effects, with at-least-once deliveries and crashes anywhere:
- * - The order's new state is written with a Put guarded by the version it was read at; a lost
- *   race re-reads and re-applies, so duplicates and concurrent deliveries converge and only the
- *   winner sees the rising edge that emits an effect.
- * - `release_stock` commits in the same transaction as the state that calls for it.
- * - Every effect outside the table (Stripe calls, the dispute history) is written, in that same
- *   transaction, as a pending-effect item beside the order; it is performed after the write and
- *   deleted once done. A crash in between leaves the item and the SQS message: the redelivery (or
- *   any later event of the order) performs it again. So each such effect must be idempotent on
- *   its own: Stripe calls carry an idempotency key derived from the order and the effect
- *   (`${orderId}:capture`…), and the dispute history is a conditional Put.
- *   The trade-off of a fixed key: Stripe replays a saved 500 for that key for 24 h, so a capture
- *   that hit a Stripe 500 keeps failing until the key expires (the message ends in the DLQ and
- *   the pending item stays, to be performed by the next event or a redrive). A key per attempt
- *   would avoid that but could refund twice under concurrent deliveries; the order's money must
- *   not move twice, so the fixed key wins.
- * - `queue_fraud_screening` is not performed in this slice: the fraud screening consumer is not
- *   built yet, so an authorised order stays `processing` with `fraudStatus: pending`.
+ * Exactly-once effects, with at-least-once deliveries and crashes anywhere: see `effects.ts`
+ * (version-guarded writes, stock released in the same transaction, pending-effect items
+ * performed idempotently after the write, the fraud check queued as one of them).
  */
-import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
-import type { PendingEffect, StoredOrder } from '../adapters/orders-repository.ts';
-import {
-  type DisputeStatus,
-  disputeStatuses,
-  type Order,
-  type RefundStatus,
-  refundStatuses,
-} from '../domain/order.ts';
-import {
-  applyPaymentEvent,
-  type PaymentEffect,
-  type PaymentEvent,
-  type RefundSnapshot,
-} from '../domain/payments.ts';
-import { type PaymentEventsGateway, type PaymentGateway, PaymentProviderRejected } from '../domain/ports.ts';
+import { type DisputeStatus, disputeStatuses, type RefundStatus, refundStatuses } from '../domain/order.ts';
+import type { PaymentEvent, RefundSnapshot } from '../domain/payments.ts';
+import type { PaymentEventsGateway } from '../domain/ports.ts';
+import { type EffectDependencies, type TransitionOrders, transitionOrder } from './effects.ts';
 
-export interface PaymentEventOrders {
+export { emailDigest } from './effects.ts';
+
+export interface PaymentEventOrders extends TransitionOrders {
   findByPaymentIntent(paymentIntentId: string): Promise<{ storeId: string; orderId: string } | undefined>;
-  getWithPendingEffects(
-    storeId: string,
-    orderId: string,
-  ): Promise<{ stored: StoredOrder | undefined; pendingEffects: PendingEffect[] }>;
-  saveTransition(
-    stored: StoredOrder,
-    next: Order,
-    commitments: {
-      readonly release?:
-        | {
-            readonly lines: readonly { sku: string; quantity: number }[];
-            readonly couponCode?: string | undefined;
-          }
-        | undefined;
-      readonly pendingEffects: readonly PendingEffect[];
-    },
-  ): Promise<'saved' | 'conflict'>;
-  settleEffect(storeId: string, orderId: string, effectId: string): Promise<void>;
-  recordPriorDispute(
-    storeId: string,
-    kind: 'EMAIL' | 'CARD',
-    id: string,
-    dispute: { readonly disputeId: string; readonly orderId: string; readonly at: string },
-  ): Promise<void>;
 }
 
-export interface PaymentEventsDependencies {
+export interface PaymentEventsDependencies extends EffectDependencies {
   readonly orders: PaymentEventOrders;
-  readonly payments: PaymentGateway & PaymentEventsGateway;
   /** Whether the deployment's Stripe key is a live one; events of the other mode are ignored. */
   readonly livemode: () => Promise<boolean>;
-  /** Told when an effect was refused by Stripe for good (it is then dropped). */
-  readonly onEffectRefused?: (effect: PaymentEffect, orderId: string, error: PaymentProviderRejected) => void;
 }
 
 export type EventOutcome = 'applied' | 'unchanged' | 'ignored_livemode' | 'ignored_foreign' | 'ignored_type';
@@ -133,9 +81,6 @@ const paymentIntentEvents = new Set([
 const refundEvents = new Set(['charge.refunded', 'refund.created', 'refund.updated', 'refund.failed']);
 const disputeEvents = new Set(['charge.dispute.created', 'charge.dispute.closed']);
 const earlyFraudWarningEvent = 'radar.early_fraud_warning.created';
-
-/** How many times a lost race on the order is retried before the delivery fails (SQS retries it). */
-const attempts = 8;
 
 /** Applies one Stripe event (the parsed JSON of a delivery) to its order, if it is ours. */
 export async function processStripeEvent(
@@ -256,106 +201,9 @@ async function applyToOrder(
   reference: { storeId: string; orderId: string },
   event: PaymentEvent,
 ): Promise<EventOutcome> {
-  const { storeId, orderId } = reference;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    const { stored, pendingEffects } = await deps.orders.getWithPendingEffects(storeId, orderId);
-    // The reference is written with the order in one transaction; no order means nothing to apply.
-    if (stored === undefined) return 'ignored_foreign';
-    const transition = applyPaymentEvent(stored.order, event, { storeId });
-    let owed = pendingEffects;
-    if (transition.changed) {
-      const release = transition.effects.find((effect) => effect.kind === 'release_stock');
-      const committed = transition.effects.flatMap((effect): PendingEffect[] => {
-        const id = pendingEffectId(effect);
-        return id === undefined ? [] : [{ id, effect }];
-      });
-      const saved = await deps.orders.saveTransition(stored, transition.order, {
-        release,
-        pendingEffects: committed,
-      });
-      if (saved === 'conflict') continue;
-      owed = [...pendingEffects.filter((item) => !committed.some((c) => c.id === item.id)), ...committed];
-    }
-    for (const pending of owed) {
-      await perform(deps, stored, pending.effect);
-      await deps.orders.settleEffect(storeId, orderId, pending.id);
-    }
-    return transition.changed ? 'applied' : 'unchanged';
-  }
-  throw new Error(`order ${orderId} kept changing while a payment event was applied; SQS will retry`);
-}
-
-/**
- * The pending-effect id of an effect performed after the order's write, or undefined for the
- * ones that are not: `release_stock` commits with the write, and fraud screening waits for its
- * consumer. Each kind rises at most once per order, so the kind names it.
- */
-function pendingEffectId(effect: PaymentEffect): string | undefined {
-  switch (effect.kind) {
-    case 'capture':
-    case 'cancel_payment_intent':
-    case 'record_prior_dispute':
-      return effect.kind;
-    case 'refund_in_full':
-      return `${effect.kind}:${effect.reason}`;
-    case 'release_stock':
-    case 'queue_fraud_screening':
-      return undefined;
-  }
-}
-
-async function perform(deps: PaymentEventsDependencies, stored: StoredOrder, effect: PaymentEffect) {
-  const { order, storeId } = stored;
-  try {
-    switch (effect.kind) {
-      case 'capture':
-        await deps.payments.capturePaymentIntent(
-          effect.paymentIntentId,
-          effect.amount,
-          `${order.id}:capture`,
-        );
-        return;
-      case 'cancel_payment_intent':
-        await deps.payments.cancelPaymentIntent(
-          effect.paymentIntentId,
-          effect.reason,
-          `${order.id}:cancel_payment_intent`,
-        );
-        return;
-      case 'refund_in_full':
-        await deps.payments.refund({
-          paymentIntentId: effect.paymentIntentId,
-          amount: effect.amount,
-          reason: effect.reason === 'early_fraud_warning' ? 'fraudulent' : 'requested_by_customer',
-          metadata: { orderId: order.id, storeId, reason: effect.reason },
-          idempotencyKey: `${order.id}:refund_in_full:${effect.reason}`,
-        });
-        return;
-      case 'record_prior_dispute': {
-        const dispute = { disputeId: effect.disputeId, orderId: order.id, at: order.updatedAt };
-        await deps.orders.recordPriorDispute(storeId, 'EMAIL', emailDigest(effect.email), dispute);
-        if (effect.cardFingerprint !== undefined)
-          await deps.orders.recordPriorDispute(storeId, 'CARD', effect.cardFingerprint, dispute);
-        return;
-      }
-      case 'release_stock':
-      case 'queue_fraud_screening':
-        return;
-    }
-  } catch (error) {
-    // Stripe understood and refused (the PaymentIntent moved on): retrying cannot change that, and
-    // its own events report what did happen.
-    if (!(error instanceof PaymentProviderRejected)) throw error;
-    deps.onEffectRefused?.(effect, order.id, error);
-  }
-}
-
-/**
- * The key of an email in the dispute history. The contract asks for an HMAC with a deployment
- * secret; a plain SHA-256 of the normalised email is the first step (the email itself is never stored).
- */
-export function emailDigest(normalizedEmail: string): string {
-  return createHash('sha256').update(normalizedEmail).digest('hex');
+  const result = await transitionOrder(deps, reference, () => event);
+  // The reference is written with the order in one transaction; no order means nothing to apply.
+  return result.outcome === 'missing' ? 'ignored_foreign' : result.outcome;
 }
 
 function idOf(value: string | { id: string } | null | undefined): string | undefined {

@@ -115,25 +115,21 @@ const postWebhook = (rawBody: string, headers: Record<string, string>) =>
   call('POST', webhookPath, { rawBody, headers: { 'content-type': 'application/json', ...headers } });
 
 describe('payments: Stripe webhooks through the payment events queue (contract section 6)', () => {
-  it('pm_card_visa: the order becomes authorised and waits for screening; its stock stays reserved', async () => {
+  it('pm_card_visa: the order is authorised, screened and captured; its stock stays taken', async () => {
     const store = await createStore();
     await putProduct(store, 'A', { unitAmount: 1500, stock: 10 });
     const order = await placeOrder(store, 2);
     await stripe.paymentIntents.confirm(order.payment.paymentIntentId, { payment_method: 'pm_card_visa' });
-    const authorised = await eventually(
+    const paid = await eventually(
       () => getOrder(store, order.id),
-      (current) => current.paymentStatus === 'authorized',
+      (current) => current.paymentStatus === 'captured',
     );
-    expect(authorised).toMatchObject({
-      status: 'processing',
-      paymentStatus: 'authorized',
-      fraudStatus: 'pending',
-    });
-    expect(count(authorised, 'payment_authorized')).toBe(1);
+    expect(paid).toMatchObject({ status: 'paid', paymentStatus: 'captured', fraudStatus: 'approved' });
+    expect(count(paid, 'payment_authorized')).toBe(1);
     expect(await stock(store)).toBe(8);
   });
 
-  it('a declined card leaves the order pending_payment with a payment_failed entry; a retry authorises it', async () => {
+  it('a declined card leaves the order pending_payment with a payment_failed entry; a retry is paid', async () => {
     const store = await createStore();
     await putProduct(store, 'A', { unitAmount: 1500, stock: 10 });
     const order = await placeOrder(store);
@@ -149,12 +145,12 @@ describe('payments: Stripe webhooks through the payment events queue (contract s
     expect(count(failed, 'payment_failed')).toBe(1);
 
     await stripe.paymentIntents.confirm(intentId, { payment_method: 'pm_card_visa' });
-    const authorised = await eventually(
+    const paid = await eventually(
       () => getOrder(store, order.id),
-      (current) => current.paymentStatus === 'authorized',
+      (current) => current.paymentStatus === 'captured',
     );
-    expect(authorised.status).toBe('processing');
-    expect(count(authorised, 'payment_failed')).toBe(1);
+    expect(paid.status).toBe('paid');
+    expect(count(paid, 'payment_failed')).toBe(1);
     expect(await stock(store)).toBe(9);
   });
 
@@ -237,9 +233,14 @@ describe('payments: Stripe webhooks through the payment events queue (contract s
       expect(statuses).toEqual(Array.from({ length: 10 }, () => 200));
     }
     expect(await paymentEventsDrained()).toBe(true);
-    const after = await getOrder(store, order.id);
-    expect(after).toMatchObject({ status: 'processing', paymentStatus: 'authorized' });
+    // Screening approves the authorisation once; the capture that follows is the one effect.
+    const after = await eventually(
+      () => getOrder(store, order.id),
+      (current) => current.paymentStatus === 'captured',
+    );
+    expect(after).toMatchObject({ status: 'paid', paymentStatus: 'captured', fraudStatus: 'approved' });
     expect(count(after, 'payment_authorized')).toBe(1);
+    expect(count(after, 'payment_captured')).toBe(1);
     expect(count(after, 'payment_failed')).toBe(1);
     expect(await stock(store)).toBe(7);
   });

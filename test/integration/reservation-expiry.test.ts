@@ -67,7 +67,9 @@ describe('reservation expiry', () => {
       paymentStatus: 'cancelled',
     });
     const authorised = await store.call('GET', `/v1/orders/${paid.body.id}`);
-    expect(authorised.body).toMatchObject({ status: 'processing', paymentStatus: 'authorized' });
+    // Kept: still waiting for fraud screening, or already screened and captured.
+    expect(['processing', 'paid']).toContain(authorised.body.status);
+    expect(['authorized', 'captured']).toContain(authorised.body.paymentStatus);
     expect((await store.call('GET', '/v1/products/A')).body.stock).toBe(8);
     expect((await store.call('GET', '/v1/coupons/TEN')).body.redemptions).toBe(0);
     expect(

@@ -1,0 +1,188 @@
+/**
+ * The fraud screening's own state on the main table, per store:
+ * - velocity counters in hour buckets: `STORE#<storeId>#VELOCITY#<kind>#<value>` / `<yyyy-mm-ddThh>`,
+ *   `count` raised with `ADD`, expiring (TTL) once no window can reach them. Each order is counted
+ *   once: a marker `STORE#<storeId>#VELOCITY#COUNTED#<orderId>` is put in the same transaction,
+ *   only if absent, so a redelivered screening does not count it again. A window is read with a
+ *   Query over its buckets, never a Scan.
+ * - the first order of each email: `STORE#<storeId>#CUSTOMER#<emailHash>` records the first order
+ *   screened for that email; a conditional Put keeps it.
+ * - the dispute history, written by the payment events consumer (`priorDisputeKey`).
+ * TTL deletion is not relied upon (DynamoDB Local never deletes): the windows bound the reads.
+ */
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { priorDisputeKey } from '../adapters/orders-repository.ts';
+
+/** What a velocity counter counts orders by; the email is counted by its hash. */
+export type VelocityKind = 'EMAIL' | 'IP' | 'CARD';
+
+export interface VelocitySubject {
+  readonly kind: VelocityKind;
+  readonly value: string;
+}
+
+const hourMs = 3_600_000;
+/** The longest `velocityWindowHours` a store may set (settings.ts), plus the bucket's own hour. */
+const counterLifetimeHours = 720 + 1;
+
+export const velocityKey = (storeId: string, subject: VelocitySubject, bucket: string) => ({
+  pk: `STORE#${storeId}#VELOCITY#${subject.kind}#${subject.value}`,
+  sk: bucket,
+});
+
+export const velocityCountedKey = (storeId: string, orderId: string) => ({
+  pk: `STORE#${storeId}#VELOCITY#COUNTED#${orderId}`,
+  sk: '#COUNTED',
+});
+
+export const firstOrderKey = (storeId: string, emailHash: string) => ({
+  pk: `STORE#${storeId}#CUSTOMER#${emailHash}`,
+  sk: '#CUSTOMER',
+});
+
+/** The hour bucket of a time: `2026-11-29T02`. ISO prefixes sort like the times they name. */
+export function hourBucket(at: Date): string {
+  return at.toISOString().slice(0, 13);
+}
+
+export class FraudSignalsRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * Counts the order once in the current bucket of each subject; a second call for the same
+   * order changes nothing. Returns whether this call counted it.
+   */
+  async countOrder(
+    storeId: string,
+    orderId: string,
+    subjects: readonly VelocitySubject[],
+    at: Date,
+  ): Promise<boolean> {
+    const bucket = hourBucket(at);
+    const ttl = Math.floor(Date.parse(`${bucket}:00:00.000Z`) / 1000) + counterLifetimeHours * 3600;
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...velocityCountedKey(storeId, orderId),
+                  entity: 'velocityCounted',
+                  at: at.toISOString(),
+                  ttl,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            ...subjects.map((subject) => ({
+              Update: {
+                TableName: this.tableName,
+                Key: velocityKey(storeId, subject, bucket),
+                UpdateExpression: 'ADD #count :one SET #ttl = :ttl, entity = :entity',
+                ExpressionAttributeNames: { '#count': 'count', '#ttl': 'ttl' },
+                ExpressionAttributeValues: { ':one': 1, ':ttl': ttl, ':entity': 'velocityBucket' },
+              },
+            })),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      )
+        return false;
+      throw error;
+    }
+  }
+
+  /** Orders counted for the subject in the buckets of the `windowHours` up to `at`. */
+  async ordersInWindow(
+    storeId: string,
+    subject: VelocitySubject,
+    at: Date,
+    windowHours: number,
+  ): Promise<number> {
+    const from = hourBucket(new Date(at.getTime() - windowHours * hourMs));
+    const to = hourBucket(at);
+    const { pk } = velocityKey(storeId, subject, to);
+    let total = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to },
+          ProjectionExpression: '#count',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) total += typeof item.count === 'number' ? item.count : 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return total;
+  }
+
+  /**
+   * Whether this is the first order of the email in the store: the first order screened for it
+   * is recorded, and stays; asking again for that order answers true again.
+   */
+  async isFirstOrder(storeId: string, emailHash: string, orderId: string, at: Date): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...firstOrderKey(storeId, emailHash),
+            entity: 'customer',
+            firstOrderId: orderId,
+            at: at.toISOString(),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR firstOrderId = :orderId',
+          ExpressionAttributeValues: { ':orderId': orderId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Whether the email (by hash) or the card had a dispute in the store. */
+  async priorDisputes(
+    storeId: string,
+    emailHash: string,
+    cardFingerprint: string | undefined,
+  ): Promise<{ email: boolean; card: boolean }> {
+    const exists = async (key: { pk: string; sk: string }) => {
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      );
+      return Item !== undefined;
+    };
+    const [email, card] = await Promise.all([
+      exists(priorDisputeKey(storeId, 'EMAIL', emailHash)),
+      cardFingerprint === undefined
+        ? Promise.resolve(false)
+        : exists(priorDisputeKey(storeId, 'CARD', cardFingerprint)),
+    ]);
+    return { email, card };
+  }
+}
