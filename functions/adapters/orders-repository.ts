@@ -51,6 +51,12 @@ export const priorDisputeKey = (storeId: string, kind: 'EMAIL' | 'CARD', id: str
   sk: '#DISPUTE',
 });
 
+/** Who performs a pending effect, and until when (epoch ms) nobody else may. */
+export interface EffectLease {
+  readonly owner: string;
+  readonly until: number;
+}
+
 export interface PendingEffect {
   /** Unique per order: one effect of each kind can rise per order. */
   readonly id: string;
@@ -346,9 +352,11 @@ export class OrdersRepository {
           }
         | undefined;
       readonly pendingEffects: readonly PendingEffect[];
+      /** The writer holds the new effects' lease: it performs them, concurrent readers leave them. */
+      readonly lease?: EffectLease | undefined;
     },
   ): Promise<'saved' | 'conflict'> {
-    const { release, pendingEffects } = commitments;
+    const { release, pendingEffects, lease } = commitments;
     if (release === undefined && pendingEffects.length === 0) return this.save(stored, next);
     const { storeId } = stored;
     const items: TransactItem[] = [
@@ -369,6 +377,7 @@ export class OrdersRepository {
               entity: 'pendingEffect',
               effect: pending.effect,
               createdAt: next.updatedAt,
+              ...(lease === undefined ? {} : { leaseOwner: lease.owner, leaseUntil: lease.until }),
             },
           },
         }),
@@ -388,6 +397,36 @@ export class OrdersRepository {
         reasons.some((reason) => reason.Code === 'TransactionConflict')
       )
         return 'conflict';
+      throw error;
+    }
+  }
+
+  /**
+   * Takes the lease of an effect left pending by an earlier write, so that of many concurrent
+   * deliveries one performs it; false when it is done already or another holds an unexpired lease.
+   * A lease lapses, so an effect whose performer crashed is taken up again.
+   */
+  async claimEffect(
+    storeId: string,
+    orderId: string,
+    effectId: string,
+    lease: EffectLease,
+    now: number,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: pendingEffectKey(storeId, orderId, effectId),
+          UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
+          ExpressionAttributeValues: { ':owner': lease.owner, ':until': lease.until, ':now': now },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }

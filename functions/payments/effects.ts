@@ -20,8 +20,8 @@
  *   would avoid that but could refund twice under concurrent deliveries; the order's money must
  *   not move twice, so the fixed key wins.
  */
-import { createHash } from 'node:crypto';
-import type { PendingEffect, StoredOrder } from '../adapters/orders-repository.ts';
+import { createHash, randomUUID } from 'node:crypto';
+import type { EffectLease, PendingEffect, StoredOrder } from '../adapters/orders-repository.ts';
 import type { Order } from '../domain/order.ts';
 import { applyPaymentEvent, type PaymentEffect, type PaymentEvent } from '../domain/payments.ts';
 import { type PaymentEventsGateway, type PaymentGateway, PaymentProviderRejected } from '../domain/ports.ts';
@@ -43,8 +43,17 @@ export interface TransitionOrders {
           }
         | undefined;
       readonly pendingEffects: readonly PendingEffect[];
+      readonly lease?: EffectLease | undefined;
     },
   ): Promise<'saved' | 'conflict'>;
+  /** Takes an earlier write's pending effect; false when done or leased by another, unexpired. */
+  claimEffect(
+    storeId: string,
+    orderId: string,
+    effectId: string,
+    lease: EffectLease,
+    now: number,
+  ): Promise<boolean>;
   settleEffect(storeId: string, orderId: string, effectId: string): Promise<void>;
   recordPriorDispute(
     storeId: string,
@@ -64,6 +73,9 @@ export interface FraudCheck {
 export interface FraudCheckQueue {
   enqueue(check: FraudCheck): Promise<void>;
 }
+
+/** Longer than any consumer's timeout (30 s), so a live performer never loses its lease. */
+const effectLeaseMs = 60_000;
 
 export interface EffectDependencies {
   readonly orders: TransitionOrders;
@@ -101,6 +113,10 @@ export async function transitionOrder(
   attempts: number = defaultAttempts,
 ): Promise<TransitionResult> {
   const { storeId, orderId } = reference;
+  // Of many deliveries that see the same pending effect, the lease holder performs it; the rest
+  // leave it (they would only repeat an idempotent call). The lease outlives a Lambda's timeout so
+  // that only a crashed performer's effect is taken up again.
+  const lease: EffectLease = { owner: randomUUID(), until: Date.now() + effectLeaseMs };
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const { stored, pendingEffects } = await deps.orders.getWithPendingEffects(storeId, orderId);
     if (stored === undefined) return { outcome: 'missing', order: undefined };
@@ -119,11 +135,19 @@ export async function transitionOrder(
       const saved = await deps.orders.saveTransition(stored, transition.order, {
         release,
         pendingEffects: committed,
+        lease,
       });
       if (saved === 'conflict') continue;
       owed = [...pendingEffects.filter((item) => !committed.some((c) => c.id === item.id)), ...committed];
     }
+    const ours = new Set(owed.filter((item) => !pendingEffects.includes(item)).map((item) => item.id));
     for (const pending of owed) {
+      if (
+        !ours.has(pending.id) &&
+        !(await deps.orders.claimEffect(storeId, orderId, pending.id, lease, Date.now()))
+      ) {
+        continue;
+      }
       await performEffect(deps, stored, pending.effect);
       await deps.orders.settleEffect(storeId, orderId, pending.id);
     }

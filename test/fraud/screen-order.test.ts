@@ -57,6 +57,7 @@ function memoryOrders(start: Order) {
       if (commitments.release !== undefined) releases.push(commitments.release);
       return 'saved';
     },
+    claimEffect: async (_store, _order, id) => pending.has(id),
     settleEffect: async (_store, _order, id) => {
       pending.delete(id);
     },

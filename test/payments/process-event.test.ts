@@ -61,6 +61,7 @@ function memoryOrders(start: Order) {
       for (const effect of commitments.pendingEffects) pending.set(effect.id, effect);
       return 'saved';
     },
+    claimEffect: async (_store, _order, id) => pending.has(id),
     settleEffect: async (_store, _order, id) => {
       pending.delete(id);
     },
