@@ -11,6 +11,8 @@ export const secretEnvVars = {
   adminToken: 'ADMIN_TOKEN_SECRET_ARN',
   /** Secrets Manager ARN of the Stripe webhook signing secret (`whsec_…`). */
   stripeWebhookSecret: 'STRIPE_WEBHOOK_SECRET_ARN',
+  /** Secrets Manager ARN of the HMAC key of customer emails (dispute history, fraud signals). */
+  emailHashKey: 'EMAIL_HASH_KEY_SECRET_ARN',
 } as const;
 
 /** The env var holding a queue's URL: `payment-events` → `PAYMENT_EVENTS_QUEUE_URL`. */

@@ -61,6 +61,7 @@ export class SalesOpsStack extends Stack {
       stripeSecretKey: this.secrets.stripeSecretKey,
       stripeWebhookSecret: this.secrets.stripeWebhookSecret,
       adminToken: this.secrets.adminToken,
+      emailHashKey: this.secrets.emailHashKey,
       queue: (name: string) => {
         const definition = queueDefinitionsByName.get(name);
         if (!definition) throw new Error(`Queue '${name}' is not declared in the topology`);

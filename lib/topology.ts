@@ -44,6 +44,8 @@ export interface FunctionAccess {
   readonly adminToken?: boolean;
   /** Reads the Stripe webhook signing secret (the webhook receiver). */
   readonly stripeWebhook?: boolean;
+  /** Reads the HMAC key of customer emails (dispute history, fraud signals). */
+  readonly emailHashKey?: boolean;
   /** Queues this function sends to, by logical name. */
   readonly sendsTo?: readonly string[];
 }
@@ -159,7 +161,7 @@ export const functions = {
     memoryMb: 256,
     timeoutSeconds: 30,
     consumes: 'payment-events',
-    access: { table: 'readWrite', stripe: true, sendsTo: ['fraud-checks'] },
+    access: { table: 'readWrite', stripe: true, emailHashKey: true, sendsTo: ['fraud-checks'] },
   },
   fraudScreening: {
     capability: 'fraud',
@@ -167,7 +169,7 @@ export const functions = {
     memoryMb: 512,
     timeoutSeconds: 30,
     consumes: 'fraud-checks',
-    access: { table: 'readWrite', stripe: true },
+    access: { table: 'readWrite', stripe: true, emailHashKey: true },
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

@@ -118,6 +118,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       POWERTOOLS_SERVICE_NAME: 'sales-ops',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       SALESOPS_ADMIN_TOKEN: options.adminToken,
+      // A fixed key: local data is throwaway, and a stable key keeps hashes comparable across restarts.
+      SALESOPS_EMAIL_HASH_KEY: 'local-email-hash-key',
       STRIPE_WEBHOOK_SECRET: options.stripeWebhookSecret,
       STRIPE_SECRET_KEY: options.stripeSecretKey ?? 'sk_test_local_simulator',
       ...(stripe === undefined ? {} : { STRIPE_API_BASE: stripe.url }),

@@ -41,3 +41,5 @@ async function loadSecret(localName: string, arnName: string): Promise<string> {
 
 export const adminToken = () => secret('SALESOPS_ADMIN_TOKEN', secretEnvVars.adminToken);
 export const stripeSecretKey = () => secret('STRIPE_SECRET_KEY', secretEnvVars.stripeSecretKey);
+/** The key of `emailDigest` (the dispute history and the fraud signals are keyed by it). */
+export const emailHashKey = () => secret('SALESOPS_EMAIL_HASH_KEY', secretEnvVars.emailHashKey);

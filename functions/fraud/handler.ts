@@ -9,7 +9,7 @@ import * as z from 'zod/mini';
 import { documentClient, mainTableName } from '../adapters/dynamodb.ts';
 import { logger } from '../adapters/logger.ts';
 import { OrdersRepository } from '../adapters/orders-repository.ts';
-import { stripeSecretKey } from '../adapters/secrets.ts';
+import { emailHashKey, stripeSecretKey } from '../adapters/secrets.ts';
 import { StoresRepository } from '../adapters/stores-repository.ts';
 import { lazyStripeClient, stripeGateway } from '../adapters/stripe-gateway.ts';
 import { disposableDomains } from './disposable-domains.ts';
@@ -26,6 +26,7 @@ const deps: ScreeningDependencies = {
   payments: stripeGateway(lazyStripeClient(stripeSecretKey)),
   disposableDomains,
   clock: () => new Date(),
+  emailHashKey,
   onEffectRefused: (effect, orderId, error) =>
     logger.warn('Stripe refused a payment effect; dropped', {
       orderId,

@@ -57,6 +57,7 @@ export interface ScreeningDependencies extends EffectDependencies {
   readonly stores: { get(storeId: string): Promise<{ readonly settings: StoreSettings } | undefined> };
   readonly disposableDomains: () => Promise<DisposableDomains>;
   readonly clock: () => Date;
+  readonly emailHashKey: () => Promise<string>;
 }
 
 export type ScreeningOutcome =
@@ -102,7 +103,7 @@ export async function screenOrder(deps: ScreeningDependencies, check: FraudCheck
  * dispute history; failed attempts; first order; disposable email.
  */
 export async function gatherSignals(
-  deps: Pick<ScreeningDependencies, 'payments' | 'signals' | 'disposableDomains'>,
+  deps: Pick<ScreeningDependencies, 'payments' | 'signals' | 'disposableDomains' | 'emailHashKey'>,
   storeId: string,
   order: Order,
   windowHours: number,
@@ -111,7 +112,7 @@ export async function gatherSignals(
   const chargeId = order.paymentFacts?.authorization?.chargeId;
   const charge = chargeId === undefined ? undefined : await deps.payments.retrieveCharge(chargeId);
   const email = normalizeEmail(order.customer.email);
-  const emailHash = emailDigest(email);
+  const emailHash = emailDigest(email, await deps.emailHashKey());
   const emailSubject: VelocitySubject = { kind: 'EMAIL', value: emailHash };
   const ipSubject: VelocitySubject | undefined =
     order.clientIp === undefined ? undefined : { kind: 'IP', value: order.clientIp };

@@ -20,7 +20,7 @@
  *   would avoid that but could refund twice under concurrent deliveries; the order's money must
  *   not move twice, so the fixed key wins.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { EffectLease, PendingEffect, StoredOrder } from '../adapters/orders-repository.ts';
 import type { Order } from '../domain/order.ts';
 import { applyPaymentEvent, type PaymentEffect, type PaymentEvent } from '../domain/payments.ts';
@@ -85,6 +85,11 @@ export interface EffectDependencies {
    * and its pending item stays for a delivery that has a queue.
    */
   readonly fraudChecks?: FraudCheckQueue | undefined;
+  /**
+   * The deployment's key of `emailDigest`, which `record_prior_dispute` needs. Without it that
+   * effect cannot be performed: it fails, and its pending item stays for a delivery that has it.
+   */
+  readonly emailHashKey?: (() => Promise<string>) | undefined;
   /** Told when an effect was refused by Stripe for good (it is then dropped). */
   readonly onEffectRefused?: (effect: PaymentEffect, orderId: string, error: PaymentProviderRejected) => void;
 }
@@ -208,8 +213,10 @@ export async function performEffect(
         });
         return;
       case 'record_prior_dispute': {
+        if (deps.emailHashKey === undefined) throw new Error('no email hash key to key the dispute history');
         const dispute = { disputeId: effect.disputeId, orderId: order.id, at: order.updatedAt };
-        await deps.orders.recordPriorDispute(storeId, 'EMAIL', emailDigest(effect.email), dispute);
+        const emailHash = emailDigest(effect.email, await deps.emailHashKey());
+        await deps.orders.recordPriorDispute(storeId, 'EMAIL', emailHash, dispute);
         if (effect.cardFingerprint !== undefined)
           await deps.orders.recordPriorDispute(storeId, 'CARD', effect.cardFingerprint, dispute);
         return;
@@ -230,9 +237,10 @@ export async function performEffect(
 }
 
 /**
- * The key of an email in the dispute history. The contract asks for an HMAC with a deployment
- * secret; a plain SHA-256 of the normalised email is the first step (the email itself is never stored).
+ * The key of a normalised email in the dispute history, the velocity counters and the first-order
+ * records: HMAC-SHA256 with the deployment's secret key (contract section 6), so the email itself
+ * is never stored, and a leaked table cannot be checked against a list of emails without the key.
  */
-export function emailDigest(normalizedEmail: string): string {
-  return createHash('sha256').update(normalizedEmail).digest('hex');
+export function emailDigest(normalizedEmail: string, key: string): string {
+  return createHmac('sha256', key).update(normalizedEmail).digest('hex');
 }

@@ -8,7 +8,7 @@ import { documentClient, mainTableName } from '../adapters/dynamodb.ts';
 import { optionalEnv } from '../adapters/env.ts';
 import { logger } from '../adapters/logger.ts';
 import { OrdersRepository } from '../adapters/orders-repository.ts';
-import { stripeSecretKey } from '../adapters/secrets.ts';
+import { emailHashKey, stripeSecretKey } from '../adapters/secrets.ts';
 import { lazyStripeClient, stripeGateway } from '../adapters/stripe-gateway.ts';
 import { sqsFraudCheckQueue } from '../fraud/check-queue.ts';
 import { processStripeEvent } from './process-event.ts';
@@ -32,6 +32,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
       orders,
       payments,
       fraudChecks,
+      emailHashKey,
       livemode,
       onEffectRefused: (effect, orderId, error) =>
         logger.warn('Stripe refused a payment effect; dropped', {

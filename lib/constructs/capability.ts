@@ -23,6 +23,7 @@ export interface CapabilityResources {
   readonly stripeSecretKey: ISecret;
   readonly stripeWebhookSecret: ISecret;
   readonly adminToken: ISecret;
+  readonly emailHashKey: ISecret;
   /** A topology queue by logical name; throws for an unknown name. */
   readonly queue: (name: string) => TopologyQueue;
 }
@@ -87,6 +88,7 @@ function grantAccess(fn: HouseFunction, access: FunctionAccess, resources: Capab
   if (access.stripe) fn.useSecret(resources.stripeSecretKey, secretEnvVars.stripeSecretKey);
   if (access.stripeWebhook) fn.useSecret(resources.stripeWebhookSecret, secretEnvVars.stripeWebhookSecret);
   if (access.adminToken) fn.useSecret(resources.adminToken, secretEnvVars.adminToken);
+  if (access.emailHashKey) fn.useSecret(resources.emailHashKey, secretEnvVars.emailHashKey);
   for (const queueName of access.sendsTo ?? []) {
     fn.sendsTo(resources.queue(queueName).queue, queueUrlEnvVar(queueName));
   }

@@ -66,7 +66,12 @@ const houseBundling = {
 
 function readsSecrets(definition: FunctionDefinition): boolean {
   const { access } = definition;
-  return access.stripe === true || access.adminToken === true || access.stripeWebhook === true;
+  return (
+    access.stripe === true ||
+    access.adminToken === true ||
+    access.stripeWebhook === true ||
+    access.emailHashKey === true
+  );
 }
 
 /**

@@ -25,6 +25,8 @@ export class Secrets extends Construct {
   readonly stripeSecretKey: Secret;
   /** Signing secret of the Stripe webhook endpoint (`whsec_…`). */
   readonly stripeWebhookSecret: Secret;
+  /** HMAC key of customer emails in the dispute history and the fraud signals. */
+  readonly emailHashKey: Secret;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -51,5 +53,16 @@ export class Secrets extends Construct {
       secretStringValue: SecretValue.unsafePlainText(operatorPlaceholder),
     });
     Validations.of(this.stripeWebhookSecret).acknowledge({ id: 'AwsSolutions-SMG4', reason: stripeRotation });
+
+    this.emailHashKey = new Secret(this, 'EmailHashKey', {
+      description:
+        'Sales Ops: HMAC key of customer emails in the dispute history and fraud signals (generated at first deploy)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(this.emailHashKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The email hash key names the stored dispute history and fraud signals: a new key would orphan them (prior disputes and velocity counts would be forgotten), so it is rotated by hand, with a migration, never by a rotation Lambda.',
+    });
   }
 }

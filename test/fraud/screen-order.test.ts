@@ -116,6 +116,7 @@ function screeningDeps(order: Order, riskLevel: string) {
     },
     disposableDomains: async () => ({ domains: new Set(), wildcardDomains: new Set() }),
     clock: () => new Date('2026-11-28T10:01:05.000Z'),
+    emailHashKey: async () => 'test-email-hash-key',
   };
   return { deps, memory, calls, signalReads: () => signalReads };
 }

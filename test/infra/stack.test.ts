@@ -184,11 +184,14 @@ describe('schedules', () => {
 });
 
 describe('secrets', () => {
-  it('generates the admin token and leaves placeholders for the Stripe secrets', () => {
+  it('generates the admin token and the email hash key, and leaves placeholders for the Stripe secrets', () => {
     const { stack, template } = synthesized;
     const resources = template.toJSON().Resources;
     expect(resources[logicalIdOf(stack, stack.secrets.adminToken)].Properties).toMatchObject({
       GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true },
+    });
+    expect(resources[logicalIdOf(stack, stack.secrets.emailHashKey)].Properties).toMatchObject({
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
     });
     for (const secret of [stack.secrets.stripeSecretKey, stack.secrets.stripeWebhookSecret]) {
       expect(resources[logicalIdOf(stack, secret)].Properties.SecretString).toBe(operatorPlaceholder);
@@ -203,7 +206,10 @@ describe('secrets', () => {
     (name) => {
       const { access } = functionDefinition(name);
       const readsSecret =
-        access.stripe === true || access.adminToken === true || access.stripeWebhook === true;
+        access.stripe === true ||
+        access.adminToken === true ||
+        access.stripeWebhook === true ||
+        access.emailHashKey === true;
       const properties =
         synthesized.template.toJSON().Resources[functionLogicalId(synthesized.template, name)].Properties;
       expect(/paramsandsecrets/i.test(JSON.stringify(properties.Layers ?? []))).toBe(readsSecret);
@@ -220,6 +226,7 @@ describe('least-privilege grants from topology access', () => {
       stripe: logicalIdOf(stack, stack.secrets.stripeSecretKey),
       webhook: logicalIdOf(stack, stack.secrets.stripeWebhookSecret),
       admin: logicalIdOf(stack, stack.secrets.adminToken),
+      emailHash: logicalIdOf(stack, stack.secrets.emailHashKey),
     };
   };
   const environmentOf = (name: string): Record<string, unknown> =>
@@ -267,6 +274,9 @@ describe('least-privilege grants from topology access', () => {
     );
     expect(actionsOn(permissions, ids.stripe).length > 0).toBe(access.stripe === true);
     expect(actionsOn(permissions, ids.admin).length > 0).toBe(access.adminToken === true);
+    expect(actionsOn(permissions, ids.emailHash)).toEqual(
+      access.emailHashKey === true ? ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'] : [],
+    );
     expect(actionsOn(permissions, ids.webhook)).toEqual(
       access.stripeWebhook === true ? ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'] : [],
     );
@@ -276,6 +286,7 @@ describe('least-privilege grants from topology access', () => {
     expect(secretEnvVars.stripeSecretKey in environment).toBe(access.stripe === true);
     expect(secretEnvVars.adminToken in environment).toBe(access.adminToken === true);
     expect(secretEnvVars.stripeWebhookSecret in environment).toBe(access.stripeWebhook === true);
+    expect(secretEnvVars.emailHashKey in environment).toBe(access.emailHashKey === true);
   });
 
   it('names each index instead of granting index/*', () => {

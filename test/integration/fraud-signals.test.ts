@@ -26,13 +26,14 @@ beforeAll(async () => {
   orders = new OrdersRepository(documentClient, mainTableName());
 });
 
+const emailHashKey = 'test-email-hash-key';
 const hours = (count: number) => count * 3_600_000;
 const storeId = () => `st_${randomUUID().slice(0, 8)}`;
 
 describe('velocity counters', () => {
   it('count each order once, however often it is screened, and only within the window', async () => {
     const store = storeId();
-    const email = { kind: 'EMAIL' as const, value: emailDigest('a@example.com') };
+    const email = { kind: 'EMAIL' as const, value: emailDigest('a@example.com', emailHashKey) };
     const card = { kind: 'CARD' as const, value: 'fp_1' };
     const now = new Date('2026-11-29T12:30:00.000Z');
 
@@ -57,7 +58,7 @@ describe('velocity counters', () => {
 describe('first order and dispute history', () => {
   it("records the email's first order, which stays the first", async () => {
     const store = storeId();
-    const hash = emailDigest('first@example.com');
+    const hash = emailDigest('first@example.com', emailHashKey);
     const at = new Date();
     expect(await signals.isFirstOrder(store, hash, 'o1', at)).toBe(true);
     expect(await signals.isFirstOrder(store, hash, 'o2', at)).toBe(false);
@@ -67,13 +68,15 @@ describe('first order and dispute history', () => {
 
   it('finds disputes recorded by email hash or card fingerprint in the same store only', async () => {
     const store = storeId();
-    const hash = emailDigest('disputer@example.com');
+    const hash = emailDigest('disputer@example.com', emailHashKey);
     const dispute = { disputeId: 'dp_1', orderId: 'o1', at: new Date().toISOString() };
     expect(await signals.priorDisputes(store, hash, 'fp_d')).toEqual({ email: false, card: false });
     await orders.recordPriorDispute(store, 'EMAIL', hash, dispute);
     expect(await signals.priorDisputes(store, hash, 'fp_d')).toEqual({ email: true, card: false });
     await orders.recordPriorDispute(store, 'CARD', 'fp_d', dispute);
-    expect(await signals.priorDisputes(store, emailDigest('other@example.com'), 'fp_d')).toEqual({
+    expect(
+      await signals.priorDisputes(store, emailDigest('other@example.com', emailHashKey), 'fp_d'),
+    ).toEqual({
       email: false,
       card: true,
     });
@@ -124,7 +127,7 @@ describe('gatherSignals', () => {
   it('builds the snapshot of an order: Radar, card, velocity with this order, first order, failures', async () => {
     const store = storeId();
     const now = new Date();
-    const deps = { payments, signals, disposableDomains };
+    const deps = { payments, signals, disposableDomains, emailHashKey: async () => emailHashKey };
     const first = await gatherSignals(deps, store, order('o1', ' Buyer@Mailinator.com', 3), 24, now);
     expect(first).toMatchObject({
       riskLevel: 'elevated',
