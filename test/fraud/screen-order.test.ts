@@ -4,13 +4,13 @@
  * idempotency keys; an authorisation queues exactly one fraud check.
  */
 import { describe, expect, it } from 'vitest';
-import type { PendingEffect, StoredOrder } from '../../functions/adapters/orders-repository.ts';
-import { newOrder, type Order } from '../../functions/domain/order.ts';
+import type { Order } from '../../functions/domain/order.ts';
 import { applyPaymentEvent, type PaymentEvent } from '../../functions/domain/payments.ts';
 import type { ChargeView, PaymentEventsGateway, PaymentGateway } from '../../functions/domain/ports.ts';
 import { defaultSettings } from '../../functions/domain/settings.ts';
 import { type screenOrder as ScreenOrder, screenOrder } from '../../functions/fraud/screen-order.ts';
-import { type FraudCheck, type TransitionOrders, transitionOrder } from '../../functions/payments/effects.ts';
+import { type FraudCheck, transitionOrder } from '../../functions/payments/effects.ts';
+import { memoryOrders, placedOrder } from '../support/order-fixtures.ts';
 
 const storeId = 'str_1';
 const check = { storeId, orderId: 'ord_1' };
@@ -21,50 +21,6 @@ const authorized: PaymentEvent = {
   intent,
   chargeId: 'ch_1',
 };
-
-function placedOrder(): Order {
-  return newOrder({
-    id: 'ord_1',
-    request: {
-      currency: 'usd',
-      customer: { email: 'ada@example.com', type: 'b2c', marketingConsent: false },
-      shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
-    },
-    price: {
-      lines: [{ sku: 'A', name: 'A', quantity: 1, unitAmount: 5000, amount: 5000 }],
-      subtotal: 5000,
-      discount: 0,
-      shipping: 0,
-      tax: 0,
-      total: 5000,
-    },
-    paymentIntentId: 'pi_1',
-    reservationMinutes: 30,
-    now: new Date('2026-11-28T10:00:00.000Z'),
-  });
-}
-
-function memoryOrders(start: Order) {
-  let stored: StoredOrder = { storeId, version: 1, order: start };
-  const pending = new Map<string, PendingEffect>();
-  const releases: unknown[] = [];
-  const orders: TransitionOrders = {
-    getWithPendingEffects: async () => ({ stored, pendingEffects: [...pending.values()] }),
-    saveTransition: async (read, next, commitments) => {
-      if (read.version !== stored.version) return 'conflict';
-      stored = { storeId, version: read.version + 1, order: next };
-      for (const effect of commitments.pendingEffects) pending.set(effect.id, effect);
-      if (commitments.release !== undefined) releases.push(commitments.release);
-      return 'saved';
-    },
-    claimEffect: async (_store, _order, id) => pending.has(id),
-    settleEffect: async (_store, _order, id) => {
-      pending.delete(id);
-    },
-    recordPriorDispute: async () => {},
-  };
-  return { orders, pending, releases, current: () => stored.order };
-}
 
 function recordingGateway(charge: ChargeView) {
   const calls: string[] = [];

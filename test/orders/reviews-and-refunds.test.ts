@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InvalidState, RefundExceedsCaptured } from '../../functions/domain/errors.ts';
-import { newOrder, type Order } from '../../functions/domain/order.ts';
+import type { Order } from '../../functions/domain/order.ts';
 import { applyPaymentEvent, type PaymentEvent } from '../../functions/domain/payments.ts';
 import {
   type PaymentEventsGateway,
@@ -17,31 +17,10 @@ import {
   refundIdempotencyKey,
   refundOrder,
 } from '../../functions/orders/refunds.ts';
+import { placedOrder } from '../support/order-fixtures.ts';
 
 const storeId = 'str_1';
 const t = (minute: number) => new Date(Date.UTC(2026, 10, 28, 10, minute)).toISOString();
-
-function placedOrder(): Order {
-  return newOrder({
-    id: 'ord_1',
-    request: {
-      currency: 'usd',
-      customer: { email: 'ada@example.com', type: 'b2c', marketingConsent: false },
-      shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
-    },
-    price: {
-      lines: [{ sku: 'A', name: 'A', quantity: 1, unitAmount: 5000, amount: 5000 }],
-      subtotal: 5000,
-      discount: 0,
-      shipping: 0,
-      tax: 0,
-      total: 5000,
-    },
-    paymentIntentId: 'pi_1',
-    reservationMinutes: 30,
-    now: new Date(t(0)),
-  });
-}
 
 function run(events: readonly PaymentEvent[]): Order {
   return events.reduce((order, event) => applyPaymentEvent(order, event, { storeId }).order, placedOrder());

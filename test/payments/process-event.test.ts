@@ -4,38 +4,20 @@
  * Stripe idempotency key.
  */
 import { describe, expect, it } from 'vitest';
-import type { PendingEffect, StoredOrder } from '../../functions/adapters/orders-repository.ts';
-import { newOrder, type Order } from '../../functions/domain/order.ts';
+import type { Order } from '../../functions/domain/order.ts';
 import { applyPaymentEvent } from '../../functions/domain/payments.ts';
 import {
   type PaymentEventsGateway,
   type PaymentGateway,
   PaymentProviderUnavailable,
 } from '../../functions/domain/ports.ts';
-import { type PaymentEventOrders, processStripeEvent } from '../../functions/payments/process-event.ts';
+import { processStripeEvent } from '../../functions/payments/process-event.ts';
+import { memoryOrders, placedOrder } from '../support/order-fixtures.ts';
 
 const storeId = 'str_1';
 
 function capturedOrder(): Order {
-  let order = newOrder({
-    id: 'ord_1',
-    request: {
-      currency: 'usd',
-      customer: { email: 'ada@example.com', type: 'b2c', marketingConsent: false },
-      shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
-    },
-    price: {
-      lines: [{ sku: 'A', name: 'A', quantity: 1, unitAmount: 5000, amount: 5000 }],
-      subtotal: 5000,
-      discount: 0,
-      shipping: 0,
-      tax: 0,
-      total: 5000,
-    },
-    paymentIntentId: 'pi_1',
-    reservationMinutes: 30,
-    now: new Date('2026-11-28T10:00:00.000Z'),
-  });
+  let order = placedOrder();
   const intent = { id: 'pi_1', amount: 5000, currency: 'usd', metadata: { orderId: 'ord_1', storeId } };
   order = applyPaymentEvent(
     order,
@@ -47,27 +29,6 @@ function capturedOrder(): Order {
     { kind: 'captured', at: '2026-11-28T10:02:00.000Z', amount: 5000 },
     { storeId },
   ).order;
-}
-
-function memoryOrders(start: Order) {
-  let stored: StoredOrder = { storeId, version: 1, order: start };
-  const pending = new Map<string, PendingEffect>();
-  const orders: PaymentEventOrders = {
-    findByPaymentIntent: async (id) => (id === 'pi_1' ? { storeId, orderId: 'ord_1' } : undefined),
-    getWithPendingEffects: async () => ({ stored, pendingEffects: [...pending.values()] }),
-    saveTransition: async (read, next, commitments) => {
-      if (read.version !== stored.version) return 'conflict';
-      stored = { storeId, version: read.version + 1, order: next };
-      for (const effect of commitments.pendingEffects) pending.set(effect.id, effect);
-      return 'saved';
-    },
-    claimEffect: async (_store, _order, id) => pending.has(id),
-    settleEffect: async (_store, _order, id) => {
-      pending.delete(id);
-    },
-    recordPriorDispute: async () => {},
-  };
-  return { orders, pending, current: () => stored };
 }
 
 function recordingGateway(failures: number) {
@@ -116,7 +77,7 @@ describe('processStripeEvent', () => {
 
     await expect(processStripeEvent(deps, warning())).rejects.toThrow(PaymentProviderUnavailable);
     expect([...pending.keys()]).toEqual(['refund_in_full:early_fraud_warning']);
-    expect(current().order.timeline.filter((entry) => entry.type === 'early_fraud_warning')).toHaveLength(1);
+    expect(current().timeline.filter((entry) => entry.type === 'early_fraud_warning')).toHaveLength(1);
 
     expect(await processStripeEvent(deps, warning())).toBe('unchanged');
     expect(await processStripeEvent(deps, warning())).toBe('unchanged');
@@ -125,14 +86,14 @@ describe('processStripeEvent', () => {
   });
 
   it('ignores the other livemode and PaymentIntents that are not ours', async () => {
-    const { orders, current } = memoryOrders(capturedOrder());
-    const before = current();
+    const { orders, stored } = memoryOrders(capturedOrder());
+    const before = stored();
     const { gateway, refunds } = recordingGateway(0);
     const deps = { orders, payments: gateway, livemode: async () => false };
     expect(await processStripeEvent(deps, warning(true))).toBe('ignored_livemode');
     expect(await processStripeEvent(deps, warning(false, 'pi_other'))).toBe('ignored_foreign');
     expect(await processStripeEvent(deps, { ...warning(), type: 'customer.created' })).toBe('ignored_type');
-    expect(current()).toBe(before);
+    expect(stored()).toBe(before);
     expect(refunds).toEqual([]);
   });
 });
