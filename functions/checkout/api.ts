@@ -1,11 +1,11 @@
 import * as z from 'zod/mini';
 import { CheckoutRequest } from '../domain/checkout.ts';
-import { Order } from '../domain/order.ts';
+import { OrderView } from '../domain/order.ts';
 import { lazySchema } from '../domain/schemas.ts';
 import { operation } from '../http/operation.ts';
 
 export const CheckoutResponse = lazySchema(() =>
-  z.extend(Order(), {
+  z.extend(OrderView(), {
     payment: z.object({
       provider: z.literal('stripe'),
       paymentIntentId: z.string(),

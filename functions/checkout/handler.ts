@@ -6,6 +6,7 @@ import { stripeSecretKey } from '../adapters/secrets.ts';
 import { StoresRepository } from '../adapters/stores-repository.ts';
 import { lazyStripeClient, stripeGateway } from '../adapters/stripe-gateway.ts';
 import { randomIds, systemClock } from '../adapters/system.ts';
+import { orderView } from '../domain/order.ts';
 import { created, httpHandler, storeRoute } from '../http/api.ts';
 import { checkoutOperation } from './api.ts';
 import { checkout } from './checkout.ts';
@@ -28,6 +29,6 @@ const dependencies = {
 export const handler = httpHandler([
   storeRoute(checkoutOperation, { authenticator, idempotency }, async ({ store, body }) => {
     const { order, clientSecret } = await checkout(dependencies, store, body);
-    return created({ ...order, payment: { ...order.payment, clientSecret } });
+    return created({ ...orderView(order), payment: { ...order.payment, clientSecret } });
   }),
 ]);

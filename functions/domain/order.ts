@@ -203,6 +203,19 @@ const orderSchemas = lazySchema(() => {
 type OrderSchemas = ReturnType<typeof orderSchemas>;
 
 export const Order = () => orderSchemas().Order;
+
+/** The order as the API shows it: its payment facts are the state machine's bookkeeping. */
+export const OrderView = lazySchema(() => z.omit(Order(), { paymentFacts: true }));
+export type OrderView = Omit<Order, 'paymentFacts'>;
+
+export function orderView(order: Order): OrderView {
+  const { paymentFacts: _facts, ...view } = order;
+  return view;
+}
+
+export function orderPageView<P extends { readonly data: readonly Order[] }>(page: P) {
+  return { ...page, data: page.data.map(orderView) };
+}
 export type CancelReason = z.infer<OrderSchemas['CancelReason']>;
 export type OrderLine = z.infer<OrderSchemas['OrderLine']>;
 export type TimelineEntry = z.infer<OrderSchemas['TimelineEntry']>;

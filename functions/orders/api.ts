@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { Order, OrderStatus } from '../domain/order.ts';
+import { OrderStatus, OrderView } from '../domain/order.ts';
 import { Timestamp, text } from '../domain/schemas.ts';
 import { PageQuery, pageOf } from '../http/common-schemas.ts';
 import { operation } from '../http/operation.ts';
@@ -20,7 +20,7 @@ export const getOrderOperation = operation({
   summary: 'An order',
   tag: 'Orders',
   params: OrderParams,
-  responses: { 200: { description: 'The order', schema: Order } },
+  responses: { 200: { description: 'The order', schema: OrderView } },
   errors: ['not_found'],
 });
 
@@ -30,7 +30,7 @@ export const listOrdersOperation = operation({
   summary: 'Orders, newest first, optionally in one status and a creation window',
   tag: 'Orders',
   query: ListOrdersQuery,
-  responses: { 200: { description: 'A page of orders', schema: pageOf(Order) } },
+  responses: { 200: { description: 'A page of orders', schema: pageOf(OrderView) } },
   errors: ['validation_failed'],
 });
 
@@ -41,7 +41,7 @@ export const cancelOrderOperation = operation({
   tag: 'Orders',
   params: OrderParams,
   body: CancelOrderRequest,
-  responses: { 200: { description: 'The cancelled order', schema: Order } },
+  responses: { 200: { description: 'The cancelled order', schema: OrderView } },
   errors: ['validation_failed', 'not_found', 'invalid_state', 'upstream_unavailable'],
 });
 

@@ -7,7 +7,7 @@ import { StoresRepository } from '../adapters/stores-repository.ts';
 import { lazyStripeClient, stripeGateway } from '../adapters/stripe-gateway.ts';
 import { systemClock } from '../adapters/system.ts';
 import { NotFound } from '../domain/errors.ts';
-import { cancellableStatuses } from '../domain/order.ts';
+import { cancellableStatuses, orderPageView, orderView } from '../domain/order.ts';
 import { created, httpHandler, ok, type Route, storeRoute } from '../http/api.ts';
 import { cancelOrderOperation, getOrderOperation, listOrdersOperation } from './api.ts';
 import { cancelStoreOrder } from './cancel.ts';
@@ -59,38 +59,42 @@ export const handler = httpHandler([
   storeRoute(getOrderOperation, { authenticator }, async ({ store, params }) => {
     const stored = await orders.get(store.id, params.orderId);
     if (stored === undefined) throw new NotFound(`No order "${params.orderId}".`);
-    return ok(stored.order);
+    return ok(orderView(stored.order));
   }),
 
   storeRoute(listOrdersOperation, { authenticator }, async ({ store, query }) =>
-    ok(await orders.list(store.id, query, query.limit, query.cursor)),
+    ok(orderPageView(await orders.list(store.id, query, query.limit, query.cursor))),
   ),
 
   storeRoute(cancelOrderOperation, { authenticator, idempotency }, async ({ store, params, body }) =>
     ok(
-      await cancelStoreOrder(
-        { orders, payments, clock: systemClock },
-        {
-          storeId: store.id,
-          orderId: params.orderId,
-          reason: 'requested',
-          from: cancellableStatuses,
-          stripeReason: 'requested_by_customer',
-          note: body.reason,
-        },
+      orderView(
+        await cancelStoreOrder(
+          { orders, payments, clock: systemClock },
+          {
+            storeId: store.id,
+            orderId: params.orderId,
+            reason: 'requested',
+            from: cancellableStatuses,
+            stripeReason: 'requested_by_customer',
+            note: body.reason,
+          },
+        ),
       ),
     ),
   ),
 
   storeRoute(listReviewsOperation, { authenticator }, async ({ store, query }) =>
-    ok(await listReviews(orders, store.id, query.limit, query.cursor)),
+    ok(orderPageView(await listReviews(orders, store.id, query.limit, query.cursor))),
   ),
 
   storeRoute(reviewOrderOperation, { authenticator, idempotency }, async ({ store, params, body }) =>
     ok(
-      await decideReview(
-        { orders, payments, clock: systemClock, onEffectRefused },
-        { storeId: store.id, orderId: params.orderId, decision: body.decision, note: body.note },
+      orderView(
+        await decideReview(
+          { orders, payments, clock: systemClock, onEffectRefused },
+          { storeId: store.id, orderId: params.orderId, decision: body.decision, note: body.note },
+        ),
       ),
     ),
   ),

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { Order } from '../domain/order.ts';
+import { OrderView } from '../domain/order.ts';
 import { integer, text } from '../domain/schemas.ts';
 import { PageQuery, pageOf } from '../http/common-schemas.ts';
 import { operation } from '../http/operation.ts';
@@ -24,7 +24,7 @@ export const listReviewsOperation = operation({
   summary: 'Orders on hold for review, oldest first',
   tag: 'Reviews',
   query: PageQuery,
-  responses: { 200: { description: 'A page of orders on hold', schema: pageOf(Order) } },
+  responses: { 200: { description: 'A page of orders on hold', schema: pageOf(OrderView) } },
   errors: ['validation_failed'],
 });
 
@@ -35,7 +35,7 @@ export const reviewOrderOperation = operation({
   tag: 'Reviews',
   params: OrderParams,
   body: ReviewRequest,
-  responses: { 200: { description: 'The order after the decision', schema: Order } },
+  responses: { 200: { description: 'The order after the decision', schema: OrderView } },
   errors: ['validation_failed', 'not_found', 'invalid_state', 'upstream_unavailable'],
 });
 

@@ -125,6 +125,8 @@ describe('payments: Stripe webhooks through the payment events queue (contract s
       (current) => current.paymentStatus === 'captured',
     );
     expect(paid).toMatchObject({ status: 'paid', paymentStatus: 'captured', fraudStatus: 'approved' });
+    // The state machine's bookkeeping stays inside: the store sees the contract's fields.
+    expect(paid).not.toHaveProperty('paymentFacts');
     expect(count(paid, 'payment_authorized')).toBe(1);
     expect(await stock(store)).toBe(8);
   });

@@ -29,6 +29,7 @@ describe('health, docs and conventions (contract sections 1 and 10)', () => {
       requestBody: { content: Record<string, { schema: { additionalProperties: unknown } }> };
     };
     expect(checkout.requestBody.content['application/json']?.schema.additionalProperties).toBe(false);
+    expect(JSON.stringify(response.body)).not.toContain('paymentFacts');
   });
 
   it('every response carries a distinct X-Request-Id that also appears in problem bodies', async () => {
