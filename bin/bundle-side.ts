@@ -3,18 +3,39 @@
  * lib/bundling.ts) into a function's output directory. The CDK stack runs it after bundling each
  * function that uses them; the bench runs the same code.
  */
-import { writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { sideBundleBuildOptions, sideBundleFile, sideBundleManifest } from '../lib/bundling.ts';
+import {
+  sideBundleBuildOptions,
+  sideBundleFile,
+  sideBundleManifest,
+  sideLoadedPackages,
+} from '../lib/bundling.ts';
+import type { SideLoadedPackage } from '../lib/topology.ts';
 
 const repositoryRoot = resolve(import.meta.dirname, '..');
 
-export async function bundleSidePackage(packageName: string, outputDir: string): Promise<string> {
+export async function bundleSidePackage(packageName: SideLoadedPackage, outputDir: string): Promise<string> {
+  if (sideLoadedPackages[packageName] === 'copy') return copyDataPackage(packageName, outputDir);
   await build(sideBundleBuildOptions(packageName, outputDir, repositoryRoot));
   const file = sideBundleFile(packageName, outputDir);
   await writeFile(`${dirname(file)}/package.json`, sideBundleManifest(packageName));
   return file;
+}
+
+/** A data-only package (JSON files and its package.json) goes beside the bundle as it is. */
+async function copyDataPackage(packageName: string, outputDir: string): Promise<string> {
+  const source = join(repositoryRoot, 'node_modules', packageName);
+  const target = join(outputDir, 'node_modules', packageName);
+  await mkdir(target, { recursive: true });
+  const files = (await readdir(source)).filter((file) => file.endsWith('.json'));
+  await Promise.all(files.map((file) => copyFile(join(source, file), join(target, file))));
+  return target;
+}
+
+function isSideLoadedPackage(name: string): name is SideLoadedPackage {
+  return Object.hasOwn(sideLoadedPackages, name);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
@@ -23,5 +44,8 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import
     console.error('usage: tsx bin/bundle-side.ts <outputDir> <package>…');
     process.exit(2);
   }
-  for (const packageName of packages) await bundleSidePackage(packageName, outputDir);
+  for (const packageName of packages) {
+    if (!isSideLoadedPackage(packageName)) throw new Error(`${packageName} is not a side-loaded package`);
+    await bundleSidePackage(packageName, outputDir);
+  }
 }

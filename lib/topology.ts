@@ -9,6 +9,9 @@
 /** A capability owns its functions; each capability becomes one CDK construct. */
 export type Capability = 'platform' | 'stores' | 'catalog' | 'checkout' | 'orders' | 'payments' | 'fraud';
 
+/** Heavy packages a function may load lazily from beside its bundle (lib/bundling.ts ships them). */
+export type SideLoadedPackage = 'stripe' | 'disposable-email-domains';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** An API Gateway HTTP API route key, e.g. `POST /v1/checkouts` or `GET /v1/orders/{orderId}`. */
@@ -60,6 +63,11 @@ export interface FunctionDefinition {
   /** The queue this function consumes, by logical name. */
   readonly consumes?: string;
   readonly schedules?: readonly ScheduleDefinition[];
+  /**
+   * Packages shipped beside the function's bundle instead of inside it, loaded by `import()` on
+   * first use (see lib/bundling.ts): their parsing is not paid on every cold start.
+   */
+  readonly sideLoaded?: readonly SideLoadedPackage[];
   readonly access: FunctionAccess;
 }
 
@@ -123,6 +131,7 @@ export const functions = {
     timeoutSeconds: 15,
     routes: [{ key: 'POST /v1/checkouts', auth: 'store' }],
     access: { table: 'readWrite', idempotencyTable: true, stripe: true },
+    sideLoaded: ['stripe'],
   },
   orders: {
     capability: 'orders',
@@ -138,6 +147,7 @@ export const functions = {
       { key: 'GET /v1/reviews', auth: 'store' },
     ],
     access: { table: 'readWrite', idempotencyTable: true, stripe: true },
+    sideLoaded: ['stripe'],
   },
   sweeper: {
     capability: 'orders',
@@ -146,6 +156,7 @@ export const functions = {
     timeoutSeconds: 60,
     schedules: [{ name: 'sweep', everyMinutes: 1 }],
     access: { table: 'readWrite', stripe: true },
+    sideLoaded: ['stripe'],
   },
   stripeWebhook: {
     capability: 'payments',
@@ -162,6 +173,7 @@ export const functions = {
     timeoutSeconds: 30,
     consumes: 'payment-events',
     access: { table: 'readWrite', stripe: true, emailHashKey: true, sendsTo: ['fraud-checks'] },
+    sideLoaded: ['stripe'],
   },
   fraudScreening: {
     capability: 'fraud',
@@ -170,6 +182,7 @@ export const functions = {
     timeoutSeconds: 30,
     consumes: 'fraud-checks',
     access: { table: 'readWrite', stripe: true, emailHashKey: true },
+    sideLoaded: ['stripe', 'disposable-email-domains'],
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

@@ -20,9 +20,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { lambdaBundling, sideLoadedPackages } from '../bundling.ts';
+import { lambdaBundling } from '../bundling.ts';
 import { type TableDefinition, tableEnvVar } from '../data-model.ts';
-import type { FunctionDefinition } from '../topology.ts';
+import type { FunctionDefinition, SideLoadedPackage } from '../topology.ts';
 import { topologyMetadata } from './metadata.ts';
 
 export interface HouseFunctionProps {
@@ -78,7 +78,11 @@ function readsSecrets(definition: FunctionDefinition): boolean {
  * Ships the side-loaded packages (lib/bundling.ts) prebundled beside the function's bundle, where
  * its `import()` finds them on first use.
  */
-function withSideBundles(bundling: typeof houseBundling, projectRoot: string) {
+function withSideBundles(
+  bundling: typeof houseBundling,
+  projectRoot: string,
+  packages: readonly SideLoadedPackage[],
+) {
   const tsx = join(projectRoot, 'node_modules', '.bin', 'tsx');
   const script = join(projectRoot, 'bin', 'bundle-side.ts');
   return {
@@ -87,7 +91,7 @@ function withSideBundles(bundling: typeof houseBundling, projectRoot: string) {
       beforeBundling: (): string[] => [],
       beforeInstall: (): string[] => [],
       afterBundling: (_inputDir: string, outputDir: string): string[] => [
-        `"${tsx}" "${script}" "${outputDir}" ${sideLoadedPackages.join(' ')}`,
+        `"${tsx}" "${script}" "${outputDir}" ${packages.join(' ')}`,
       ],
     },
   };
@@ -134,7 +138,9 @@ export class HouseFunction extends NodejsFunction {
       applicationLogLevelV2: ApplicationLogLevel.INFO,
       systemLogLevelV2: SystemLogLevel.WARN,
       bundling:
-        definition.access.stripe === true ? withSideBundles(houseBundling, props.projectRoot) : houseBundling,
+        (definition.sideLoaded ?? []).length > 0
+          ? withSideBundles(houseBundling, props.projectRoot, definition.sideLoaded ?? [])
+          : houseBundling,
       // Secrets are read through AWS's Parameters and Secrets extension (a local, caching HTTP
       // endpoint) rather than a Secrets Manager client in every bundle.
       ...(readsSecrets(definition)

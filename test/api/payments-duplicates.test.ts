@@ -6,6 +6,7 @@
  * authorisation, one fraud screening, one capture at Stripe, the stock reserved once.
  */
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type Stripe from 'stripe';
 import { describe, expect, inject, it } from 'vitest';
 import { queueUrlEnvVar } from '../../lib/runtime-env.ts';
 import { checkoutBody, createStore, putProduct, type TestStore } from '../support/api.ts';
@@ -113,8 +114,14 @@ describe('payments: one event delivered 200 times', () => {
     const orderId = placed.body.id;
     const intentId = placed.body.payment.paymentIntentId;
     await stripe.paymentIntents.confirm(intentId, { payment_method: 'pm_card_visa' });
-    const { data } = await stripe.events.list({ type: eventType, limit: 100 });
-    const event = data.find((candidate) => (candidate.data.object as { id?: string }).id === intentId);
+    let event: Stripe.Event | undefined;
+    // Pages through every event of the type: the whole suite shares the simulator.
+    for await (const candidate of stripe.events.list({ type: eventType, limit: 100 })) {
+      if ((candidate.data.object as { id?: string }).id === intentId) {
+        event = candidate;
+        break;
+      }
+    }
     if (event === undefined) throw new Error(`the simulator recorded no ${eventType} for ${intentId}`);
 
     // Act
@@ -145,10 +152,11 @@ describe('payments: one event delivered 200 times', () => {
     expect(new Set(captures.map((request) => request.idempotencyKey))).toEqual(
       new Set([`${orderId}:capture`]),
     );
-    const succeeded = await stripe.events.list({ type: 'payment_intent.succeeded', limit: 100 });
-    expect(
-      succeeded.data.filter((candidate) => (candidate.data.object as { id?: string }).id === intentId),
-    ).toHaveLength(1);
+    let succeeded = 0;
+    for await (const candidate of stripe.events.list({ type: 'payment_intent.succeeded', limit: 100 })) {
+      if ((candidate.data.object as { id?: string }).id === intentId) succeeded++;
+    }
+    expect(succeeded).toBe(1);
     const intent = await stripe.paymentIntents.retrieve(intentId);
     expect(intent).toMatchObject({ status: 'succeeded', amount_received: intent.amount });
   }, 120_000);

@@ -76,17 +76,23 @@ async function paymentEventsDrained(): Promise<boolean> {
 }
 
 async function eventOf(paymentIntentId: string, type: string): Promise<Stripe.Event> {
-  const { data } = await stripe.events.list({ type, limit: 100 });
-  const found = data.find((event) => (event.data.object as { id?: string }).id === paymentIntentId);
-  if (found === undefined) throw new Error(`no ${type} event for ${paymentIntentId}`);
-  return found;
+  // Pages through every event of the type: the whole suite shares the simulator.
+  for await (const event of stripe.events.list({ type, limit: 100 })) {
+    if ((event.data.object as { id?: string }).id === paymentIntentId) return event;
+  }
+  throw new Error(`no ${type} event for ${paymentIntentId}`);
 }
 
+/** Redelivers an event; like Stripe, tries again (up to 3 times) when the endpoint did not take it. */
 async function redeliver(eventId: string): Promise<number> {
-  const response = await fetch(`${inject('stripeUrl')}/_simulator/events/${eventId}/redeliver`, {
-    method: 'POST',
-  });
-  return response.status;
+  let status = 0;
+  for (let attempt = 0; attempt < 3 && status !== 200; attempt++) {
+    const response = await fetch(`${inject('stripeUrl')}/_simulator/events/${eventId}/redeliver`, {
+      method: 'POST',
+    });
+    status = response.status;
+  }
+  return status;
 }
 
 function signed(payload: string, options: { secret?: string; timestamp?: number } = {}) {

@@ -7,6 +7,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleSidePackage } from '../../bin/bundle-side.ts';
 import { esbuildBuildOptions, lambdaBundling } from '../../lib/bundling.ts';
+import { functionDefinition, functionNames } from '../../lib/topology.ts';
 
 const entry = fileURLToPath(new URL('./fixtures/esm-entry.ts', import.meta.url));
 let outdir: string;
@@ -48,8 +49,36 @@ describe('the shared Lambda bundle', () => {
       platform: 'node',
       target: 'node24',
       mainFields: ['module', 'main'],
-      external: ['stripe'],
+      external: ['stripe', 'disposable-email-domains'],
     });
+  });
+
+  it('ships the disposable-email lists beside the fraud bundle, as data, and loads them on first use', async () => {
+    const functionDir = await mkdtemp(join(tmpdir(), 'sales-ops-side-data-'));
+    try {
+      const entryFile = fileURLToPath(new URL('./fixtures/disposable-entry.ts', import.meta.url));
+      await build(esbuildBuildOptions(entryFile, join(functionDir, 'index.mjs')));
+      expect((await readFile(join(functionDir, 'index.mjs'), 'utf8')).length).toBeLessThan(20_000);
+      await bundleSidePackage('disposable-email-domains', functionDir);
+      const { handler }: typeof import('./fixtures/disposable-entry.ts') = await import(
+        pathToFileURL(join(functionDir, 'index.mjs')).href
+      );
+      await expect(handler()).resolves.toEqual({
+        mailinator: true,
+        example: false,
+        domains: expect.any(Number),
+      });
+      expect((await handler()).domains).toBeGreaterThan(10_000);
+    } finally {
+      await rm(functionDir, { recursive: true, force: true });
+    }
+  });
+
+  it('side-loads Stripe for every function that may call it', () => {
+    for (const name of functionNames) {
+      const { access, sideLoaded = [] } = functionDefinition(name);
+      expect(sideLoaded.includes('stripe'), name).toBe(access.stripe === true);
+    }
   });
 
   it('ships Stripe beside the bundle: the deployed function loads the prebundled copy on first use', async () => {
