@@ -155,7 +155,7 @@ export const functions = {
     memoryMb: 256,
     timeoutSeconds: 60,
     schedules: [{ name: 'sweep', everyMinutes: 1 }],
-    access: { table: 'readWrite', stripe: true },
+    access: { table: 'readWrite', stripe: true, sendsTo: ['fraud-checks'] },
     sideLoaded: ['stripe'],
   },
   stripeWebhook: {

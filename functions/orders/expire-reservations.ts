@@ -2,15 +2,16 @@
  * The sweeper's reservation expiry (contract sections 2 and 5): an order not authorised within
  * `reservationMinutes` is cancelled as `payment_expired` and its stock released. The
  * PaymentIntent is re-read first: one authorised meanwhile is treated as authorised, not
- * cancelled (its webhook may simply be late).
+ * cancelled (its webhook may simply be late) — through the payment state machine, exactly as
+ * that webhook would be, so it is queued for fraud screening now and the late webhook changes
+ * nothing.
  */
-import type { Order } from '../domain/order.ts';
-import type { Clock, PaymentGateway } from '../domain/ports.ts';
+import type { Clock } from '../domain/ports.ts';
+import { type EffectDependencies, type TransitionOrders, transitionOrder } from '../payments/effects.ts';
 import { type CancellableOrders, cancelStoreOrder, type StoredOrderRef } from './cancel.ts';
 
-export interface ExpiringOrders extends CancellableOrders {
+export interface ExpiringOrders extends CancellableOrders, TransitionOrders {
   expiredReservations(now: string, limitPerShard: number): Promise<StoredOrderRef[]>;
-  save(stored: StoredOrderRef, next: Order): Promise<'saved' | 'conflict'>;
 }
 
 export interface ExpiryReport {
@@ -22,7 +23,7 @@ export interface ExpiryReport {
 const authorisedStatuses = new Set(['requires_capture', 'processing', 'succeeded']);
 
 export async function expireReservations(
-  deps: { readonly orders: ExpiringOrders; readonly payments: PaymentGateway; readonly clock: Clock },
+  deps: EffectDependencies & { readonly orders: ExpiringOrders; readonly clock: Clock },
   onFailure: (orderId: string, error: unknown) => void,
 ): Promise<ExpiryReport> {
   const due = await deps.orders.expiredReservations(deps.clock.now().toISOString(), 100);
@@ -33,8 +34,25 @@ export async function expireReservations(
     try {
       const intent = await deps.payments.retrievePaymentIntent(stored.order.payment.paymentIntentId);
       if (authorisedStatuses.has(intent.status)) {
-        if ((await deps.orders.save(stored, markAuthorised(stored.order, deps.clock.now()))) === 'saved')
-          authorised++;
+        const at = deps.clock.now().toISOString();
+        const { outcome } = await transitionOrder(
+          deps,
+          { storeId: stored.storeId, orderId: stored.order.id },
+          (order) =>
+            order.status === 'pending_payment'
+              ? {
+                  kind: 'authorized',
+                  at,
+                  intent: {
+                    id: intent.id,
+                    amount: intent.amount,
+                    currency: intent.currency,
+                    metadata: intent.metadata,
+                  },
+                }
+              : undefined,
+        );
+        if (outcome === 'applied') authorised++;
         continue;
       }
       await cancelStoreOrder(deps, {
@@ -51,19 +69,4 @@ export async function expireReservations(
     }
   }
   return { expired, authorised, failed };
-}
-
-/** Leaves the due index; the payment events consumer takes the order on from here. */
-function markAuthorised(order: Order, now: Date): Order {
-  const at = now.toISOString();
-  return {
-    ...order,
-    status: 'processing',
-    paymentStatus: 'authorized',
-    timeline: [
-      ...order.timeline,
-      { at, type: 'payment_authorized', detail: 'found authorised at reservation expiry' },
-    ],
-    updatedAt: at,
-  };
 }

@@ -6,6 +6,7 @@ import { stripeSecretKey } from '../adapters/secrets.ts';
 import { StoresRepository } from '../adapters/stores-repository.ts';
 import { lazyStripeClient, stripeGateway } from '../adapters/stripe-gateway.ts';
 import { systemClock } from '../adapters/system.ts';
+import { sqsFraudCheckQueue } from '../fraud/check-queue.ts';
 import { expireReservations } from './expire-reservations.ts';
 import { expireReviews } from './review-timeouts.ts';
 
@@ -13,10 +14,12 @@ const tableName = mainTableName();
 const orders = new OrdersRepository(documentClient, tableName);
 const stores = new StoresRepository(documentClient, tableName);
 const payments = stripeGateway(lazyStripeClient(stripeSecretKey));
+const fraudChecks = sqsFraudCheckQueue();
 
 export async function handler(_event: ScheduledEvent) {
-  const reservations = await expireReservations({ orders, payments, clock: systemClock }, (orderId, error) =>
-    logger.error('could not expire a reservation', { orderId, error: String(error) }),
+  const reservations = await expireReservations(
+    { orders, payments, fraudChecks, clock: systemClock },
+    (orderId, error) => logger.error('could not expire a reservation', { orderId, error: String(error) }),
   );
   if (reservations.expired + reservations.authorised + reservations.failed > 0)
     logger.info('reservations swept', { ...reservations });

@@ -5,13 +5,15 @@
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { OrdersRepository } from '../../functions/adapters/orders-repository.ts';
-import type { PaymentGateway } from '../../functions/domain/ports.ts';
+import type { PaymentEventsGateway, PaymentGateway } from '../../functions/domain/ports.ts';
 import type { expireReservations as ExpireReservations } from '../../functions/orders/expire-reservations.ts';
+import type { FraudCheckQueue } from '../../functions/payments/effects.ts';
 import { checkoutBody, createStore, putProduct } from '../support/api.ts';
 import { simulatorStripe } from '../support/stripe.ts';
 
 let orders: OrdersRepository;
-let payments: PaymentGateway;
+let payments: PaymentGateway & PaymentEventsGateway;
+let fraudChecks: FraudCheckQueue;
 let expireReservations: typeof ExpireReservations;
 const later = { now: () => new Date(Date.now() + 90_000) };
 
@@ -21,6 +23,8 @@ beforeAll(async () => {
   const { OrdersRepository } = await import('../../functions/adapters/orders-repository.ts');
   const { lazyStripeClient, stripeGateway } = await import('../../functions/adapters/stripe-gateway.ts');
   ({ expireReservations } = await import('../../functions/orders/expire-reservations.ts'));
+  const { sqsFraudCheckQueue } = await import('../../functions/fraud/check-queue.ts');
+  fraudChecks = sqsFraudCheckQueue();
   orders = new OrdersRepository(documentClient, mainTableName());
   payments = stripeGateway(lazyStripeClient(async () => 'sk_test_sweeper'));
 });
@@ -51,7 +55,9 @@ describe('reservation expiry', () => {
 
     const failures: unknown[] = [];
     const sweep = () =>
-      expireReservations({ orders, payments, clock: later }, (_id, error) => failures.push(error));
+      expireReservations({ orders, payments, fraudChecks, clock: later }, (_id, error) =>
+        failures.push(error),
+      );
     const reports = await Promise.all([sweep(), sweep()]);
     await sweep();
     expect(
