@@ -459,22 +459,8 @@ export class OrdersRepository {
   }
 
   /** Orders in review whose due time (see `orderItem`) is before `now`, across every store. */
-  async dueReviews(now: string, limitPerShard: number): Promise<StoredOrder[]> {
-    const shards = Array.from({ length: dueShards }, (_, shard) => shard);
-    const pages = await Promise.all(
-      shards.map((shard) =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'byDueTime',
-            KeyConditionExpression: 'duepk = :pk AND duesk < :now',
-            ExpressionAttributeValues: { ':pk': `DUE#review#${shard}`, ':now': now },
-            Limit: limitPerShard,
-          }),
-        ),
-      ),
-    );
-    return pages.flatMap((page) => (page.Items ?? []).map(storedOrder));
+  dueReviews(now: string, limitPerShard: number): Promise<StoredOrder[]> {
+    return this.due('review', now, limitPerShard);
   }
 
   /** Moves an order in review to its store's own due time, if it is still at the version read. */
@@ -518,7 +504,16 @@ export class OrdersRepository {
   }
 
   /** Orders whose reservation ended before `now`, oldest first, across every store. */
-  async expiredReservations(now: string, limitPerShard: number): Promise<StoredOrder[]> {
+  expiredReservations(now: string, limitPerShard: number): Promise<StoredOrder[]> {
+    return this.due('reservation', now, limitPerShard);
+  }
+
+  /** The sparse due index: orders of one kind due before `now`, on every shard. */
+  private async due(
+    kind: 'reservation' | 'review',
+    now: string,
+    limitPerShard: number,
+  ): Promise<StoredOrder[]> {
     const shards = Array.from({ length: dueShards }, (_, shard) => shard);
     const pages = await Promise.all(
       shards.map((shard) =>
@@ -527,7 +522,7 @@ export class OrdersRepository {
             TableName: this.tableName,
             IndexName: 'byDueTime',
             KeyConditionExpression: 'duepk = :pk AND duesk < :now',
-            ExpressionAttributeValues: { ':pk': `DUE#reservation#${shard}`, ':now': now },
+            ExpressionAttributeValues: { ':pk': `DUE#${kind}#${shard}`, ':now': now },
             Limit: limitPerShard,
           }),
         ),

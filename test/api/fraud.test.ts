@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { checkoutBody, createStore, putProduct, type TestStore } from '../support/api.ts';
+import { eventually } from '../support/orders-flow.ts';
 import { simulatorStripe } from '../support/stripe.ts';
 
 type Order = {
@@ -23,16 +24,6 @@ type Order = {
 
 const stripe = simulatorStripe();
 const settled = (order: Order) => order.fraudStatus !== 'pending' && order.fraudStatus !== 'not_screened';
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await read();
-  }
-  return value;
-}
 
 const getOrder = async (store: TestStore, id: string) =>
   (await store.call<Order>('GET', `/v1/orders/${id}`)).body;

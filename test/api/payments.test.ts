@@ -9,6 +9,7 @@ import Stripe from 'stripe';
 import { describe, expect, inject, it } from 'vitest';
 import { queueUrlEnvVar } from '../../lib/runtime-env.ts';
 import { call, checkoutBody, createStore, problem, putProduct, type TestStore } from '../support/api.ts';
+import { eventually } from '../support/orders-flow.ts';
 import { simulatorStripe } from '../support/stripe.ts';
 
 type Order = {
@@ -32,16 +33,6 @@ async function placeOrder(store: TestStore, quantity = 1) {
 }
 
 /** Polls `read` until `done` holds or the deadline passes; returns the last value read. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await read();
-  }
-  return value;
-}
-
 const getOrder = async (store: TestStore, id: string) =>
   (await store.call<Order>('GET', `/v1/orders/${id}`)).body;
 

@@ -25,7 +25,8 @@ export type Order = {
 };
 
 /** Polls `read` until `done` holds or the deadline passes; returns the last value read. */
-export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000) {
+/** Polls `read` every 100 ms until `done` or the deadline; returns the last value for the test to assert on. */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   let value = await read();
   while (!done(value) && Date.now() < deadline) {
