@@ -451,9 +451,30 @@ function cancellationOf(facts: PaymentFacts): Cancellation | undefined {
   const earliest = own.sort(compareCancellations)[0];
   if (earliest !== undefined) return earliest;
   if (facts.intentCanceled === undefined) return undefined;
-  // Stripe cancels an uncaptured PaymentIntent itself (`automatic`) when the authorisation lapses.
-  const reason = facts.intentCanceled.reason === 'automatic' ? 'authorization_expired' : 'payment_canceled';
+  const reason = cancelReasonOfIntent(facts.intentCanceled.reason);
   return { at: facts.intentCanceled.at, reason, detail: reason };
+}
+
+/**
+ * The order's reason for a PaymentIntent cancelled before the order itself was: Stripe's
+ * `cancellation_reason`, which Sales Ops sets to mirror its own reasons (the sweeper cancels
+ * expired reservations as `abandoned`, a store's cancel is `requested_by_customer`). The webhook
+ * of that cancellation can land before the canceller's own write, and the order must end with the
+ * same reason whichever comes first. Stripe cancels a lapsed authorisation itself (`automatic`).
+ */
+function cancelReasonOfIntent(stripeReason: string | undefined): CancelReason {
+  switch (stripeReason) {
+    case 'automatic':
+      return 'authorization_expired';
+    case 'abandoned':
+      return 'payment_expired';
+    case 'requested_by_customer':
+      return 'requested';
+    case 'fraudulent':
+      return 'fraud_rejected';
+    default:
+      return 'payment_canceled';
+  }
 }
 
 /** The rejections among the facts: a rules or reviewer `reject`, a review timeout. */

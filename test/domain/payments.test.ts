@@ -317,6 +317,21 @@ describe('rejection and cancellation', () => {
     expect(late.order.status).toBe('cancelled');
   });
 
+  it.each([
+    ['abandoned', 'payment_expired'],
+    ['requested_by_customer', 'requested'],
+    ['fraudulent', 'fraud_rejected'],
+    ['duplicate', 'payment_canceled'],
+  ] as const)(
+    'a PaymentIntent cancelled as %s before its canceller wrote the order: %s',
+    (stripeReason, reason) => {
+      // The sweeper and the store cancel the PaymentIntent first; its webhook may win the race.
+      const { order, kinds } = run([{ kind: 'canceled', at: t(9), cancellationReason: stripeReason }]);
+      expect(kinds).toEqual(['release_stock']);
+      expect(order).toMatchObject({ status: 'cancelled', cancelReason: reason });
+    },
+  );
+
   it('a cancellation by the store (cancelOrder) released the stock already: no second release', () => {
     const cancelled = cancelOrder(placedOrder(), 'requested', new Date(t(1)), 'customer asked');
     const { order, kinds } = run(
