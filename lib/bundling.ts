@@ -4,6 +4,7 @@
  *
  * Plain data on purpose: the benchmark imports it without pulling in aws-cdk-lib.
  */
+import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
 import type { SideLoadedPackage } from './topology.ts';
 
@@ -38,6 +39,10 @@ export const lambdaBundling = {
    * exactly the SDK version the tests ran against); only the side-loaded packages stay out.
    */
   external: ['stripe', 'disposable-email-domains'],
+  /** Node built-ins replaced by lighter stand-ins; each stand-in says why it is safe. */
+  alias: {
+    'node:stream/web': fileURLToPath(new URL('./bundling-shims/lazy-stream-web.ts', import.meta.url)),
+  },
 } as const;
 
 /**
@@ -89,6 +94,7 @@ export function esbuildBuildOptions(entry: string, outfile: string): BuildOption
     sourcemap: lambdaBundling.sourcemap,
     sourcesContent: lambdaBundling.sourcesContent,
     external: [...lambdaBundling.external],
+    alias: { ...lambdaBundling.alias },
   };
 }
 

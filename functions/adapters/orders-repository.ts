@@ -3,10 +3,8 @@
  * read at, so concurrent writers never lose each other's changes; stock and coupon counts move
  * in the same transaction as the order they belong to.
  */
-import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -16,24 +14,20 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { PlaceOrderOutcome } from '../checkout/checkout.ts';
-import type { Coupon, Product } from '../domain/catalog.ts';
 import type { Order, OrderStatus } from '../domain/order.ts';
 import type { PaymentEffect } from '../domain/payments.ts';
-import { reviewDueAt, shortestReviewTimeoutHours } from '../domain/review.ts';
 import { couponKey, productKey } from './catalog-repository.ts';
+import {
+  dueShards,
+  orderItem,
+  orderKey,
+  paymentIntentKey,
+  type StoredOrder,
+  storedOrder,
+} from './order-items.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-export const orderKey = (storeId: string, orderId: string) => ({
-  pk: `STORE#${storeId}#ORDER#${orderId}`,
-  sk: '#ORDER',
-});
-export const paymentIntentKey = (paymentIntentId: string) => ({
-  pk: `PAYMENT_INTENT#${paymentIntentId}`,
-  sk: '#REF',
-});
 
 /**
  * An effect of the payment state machine that the order's write committed to and that is not
@@ -63,23 +57,6 @@ export interface PendingEffect {
   readonly effect: PaymentEffect;
 }
 
-/** Reservation deadlines are spread over shards so that no one partition takes every order. */
-export const dueShards = 8;
-const dueShard = (orderId: string) => (createHash('sha1').update(orderId).digest()[0] ?? 0) % dueShards;
-
-export interface StoredOrder {
-  readonly storeId: string;
-  readonly version: number;
-  readonly order: Order;
-}
-
-export interface ReservedLine {
-  readonly sku: string;
-  readonly quantity: number;
-  readonly unitAmount: number;
-  readonly currency: string;
-}
-
 export interface OrderFilter {
   readonly status?: OrderStatus | undefined;
   readonly createdFrom?: string | undefined;
@@ -91,108 +68,6 @@ export class OrdersRepository {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
-
-  /** The products and coupon a checkout prices with, in one BatchGetItem. */
-  async loadForCheckout(
-    storeId: string,
-    skus: readonly string[],
-    couponCode: string | undefined,
-  ): Promise<{ products: Map<string, Product>; coupon: Coupon | undefined }> {
-    let keys: Record<string, unknown>[] = skus.map((sku) => productKey(storeId, sku));
-    if (couponCode !== undefined) keys.push(couponKey(storeId, couponCode));
-    const products = new Map<string, Product>();
-    let coupon: Coupon | undefined;
-    for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
-      const { Responses, UnprocessedKeys } = await this.client.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
-      );
-      for (const item of Responses?.[this.tableName] ?? []) {
-        const { pk: _pk, sk, entity: _entity, ...rest } = item;
-        if (typeof sk === 'string' && sk.startsWith('PRODUCT#'))
-          products.set(rest.sku as string, rest as Product);
-        else coupon = rest as Coupon;
-      }
-      keys = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-    }
-    return { products, coupon };
-  }
-
-  /**
-   * Reserves every line and the coupon and writes the order, in one transaction: each line is
-   * guarded by its stock and by the price, currency and active flag it was priced with.
-   */
-  async place(input: {
-    readonly storeId: string;
-    readonly order: Order;
-    readonly lines: readonly ReservedLine[];
-    readonly coupon?: { readonly code: string; readonly updatedAt: string } | undefined;
-    readonly now: string;
-  }): Promise<PlaceOrderOutcome> {
-    const { storeId, order } = input;
-    const items: TransactItem[] = input.lines.map((line) => ({
-      Update: {
-        TableName: this.tableName,
-        Key: productKey(storeId, line.sku),
-        UpdateExpression: 'SET stock = stock - :quantity',
-        ConditionExpression:
-          'stock >= :quantity AND unitAmount = :unitAmount AND currency = :currency AND active = :active',
-        ExpressionAttributeValues: {
-          ':quantity': line.quantity,
-          ':unitAmount': line.unitAmount,
-          ':currency': line.currency,
-          ':active': true,
-        },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      },
-    }));
-    if (input.coupon !== undefined) {
-      items.push({
-        Update: {
-          TableName: this.tableName,
-          Key: couponKey(storeId, input.coupon.code),
-          UpdateExpression: 'ADD redemptions :one',
-          ConditionExpression:
-            'updatedAt = :updatedAt AND active = :active AND (attribute_not_exists(maxRedemptions) OR redemptions < maxRedemptions) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)',
-          ExpressionAttributeValues: {
-            ':one': 1,
-            ':updatedAt': input.coupon.updatedAt,
-            ':active': true,
-            ':now': input.now,
-          },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      });
-    }
-    items.push(
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: orderItem(storeId, order, 1),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            ...paymentIntentKey(order.payment.paymentIntentId),
-            entity: 'paymentIntentRef',
-            storeId,
-            orderId: order.id,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-    );
-    try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-      return { outcome: 'placed' };
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      return placementFailure(error, input.lines, input.coupon !== undefined);
-    }
-  }
 
   async get(storeId: string, orderId: string): Promise<StoredOrder | undefined> {
     const { Item } = await this.client.send(
@@ -563,89 +438,3 @@ function stockReturns(
   }
   return items;
 }
-
-/** The order's item with its index keys; `pending_payment` and `on_hold` orders are in the due index. */
-function orderItem(storeId: string, order: Order, version: number): Record<string, unknown> {
-  const sortKey = `${order.createdAt}#${order.id}`;
-  return {
-    ...orderKey(storeId, order.id),
-    entity: 'order',
-    storeId,
-    version,
-    gsi1pk: `ORDERS#${storeId}`,
-    gsi1sk: sortKey,
-    gsi2pk: `ORDERS#${storeId}#${order.status}`,
-    gsi2sk: sortKey,
-    ...(order.status === 'pending_payment'
-      ? { duepk: `DUE#reservation#${dueShard(order.id)}`, duesk: `${order.reservationExpiresAt}#${order.id}` }
-      : {}),
-    // Due at the earliest timeout a store may set; the sweeper re-checks the store's own setting
-    // and defers the order to it (`deferReviewDue`), so no store's timeout is read here.
-    ...(order.status === 'on_hold'
-      ? {
-          duepk: `DUE#review#${dueShard(order.id)}`,
-          duesk: `${reviewDueAt(order, shortestReviewTimeoutHours)}#${order.id}`,
-        }
-      : {}),
-    ...order,
-  };
-}
-
-function storedOrder(item: Record<string, unknown>): StoredOrder {
-  const {
-    pk: _pk,
-    sk: _sk,
-    entity: _entity,
-    gsi1pk: _gsi1pk,
-    gsi1sk: _gsi1sk,
-    gsi2pk: _gsi2pk,
-    gsi2sk: _gsi2sk,
-    duepk: _duepk,
-    duesk: _duesk,
-    storeId,
-    version,
-    ...order
-  } = item;
-  return { storeId: storeId as string, version: version as number, order: order as Order };
-}
-
-function placementFailure(
-  error: TransactionCanceledException,
-  lines: readonly ReservedLine[],
-  hasCoupon: boolean,
-): PlaceOrderOutcome {
-  const reasons = error.CancellationReasons ?? [];
-  if (reasons.some((reason) => reason.Code === 'TransactionConflict')) return { outcome: 'conflict' };
-  const short: { sku: string; available: number }[] = [];
-  let stale = false;
-  lines.forEach((line, index) => {
-    const reason = reasons[index];
-    if (reason?.Code !== 'ConditionalCheckFailed') return;
-    const stock = numberAttribute(reason.Item?.stock);
-    if (stock === undefined)
-      stale = true; // the product is gone: re-pricing reports it as unknown
-    else if (stock < line.quantity) short.push({ sku: line.sku, available: stock });
-    else stale = true;
-  });
-  if (short.length > 0) return { outcome: 'out_of_stock', short };
-  if (stale) return { outcome: 'stale' };
-  const couponReason = hasCoupon ? reasons[lines.length] : undefined;
-  if (couponReason?.Code === 'ConditionalCheckFailed') {
-    const redemptions = numberAttribute(couponReason.Item?.redemptions);
-    const max = numberAttribute(couponReason.Item?.maxRedemptions);
-    return max !== undefined && redemptions !== undefined && redemptions >= max
-      ? { outcome: 'coupon_unavailable' }
-      : { outcome: 'stale' };
-  }
-  throw new Error('checkout transaction cancelled for an unexpected reason', { cause: error });
-}
-
-/** CancellationReasons carry raw attribute values (`{ N: "3" }`), even through the document client. */
-function numberAttribute(value: unknown): number | undefined {
-  if (typeof value === 'number') return value;
-  if (value !== null && typeof value === 'object' && 'N' in value && typeof value.N === 'string')
-    return Number(value.N);
-  return undefined;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

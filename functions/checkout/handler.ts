@@ -1,7 +1,7 @@
+import { CheckoutRepository } from '../adapters/checkout-repository.ts';
 import { documentClient, idempotencyTableName, mainTableName } from '../adapters/dynamodb.ts';
 import { dynamoIdempotencyGuard } from '../adapters/idempotency.ts';
 import { logger } from '../adapters/logger.ts';
-import { OrdersRepository } from '../adapters/orders-repository.ts';
 import { stripeSecretKey } from '../adapters/secrets.ts';
 import { StoresRepository } from '../adapters/stores-repository.ts';
 import { lazyStripeClient, stripeGateway } from '../adapters/stripe-gateway.ts';
@@ -15,7 +15,7 @@ const tableName = mainTableName();
 const authenticator = new StoresRepository(documentClient, tableName);
 const idempotency = dynamoIdempotencyGuard(documentClient, idempotencyTableName());
 const dependencies = {
-  orders: new OrdersRepository(documentClient, tableName),
+  orders: new CheckoutRepository(documentClient, tableName),
   payments: stripeGateway(lazyStripeClient(stripeSecretKey)),
   clock: systemClock,
   ids: randomIds,

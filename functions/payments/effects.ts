@@ -21,7 +21,8 @@
  *   not move twice, so the fixed key wins.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import type { EffectLease, PendingEffect, StoredOrder } from '../adapters/orders-repository.ts';
+import type { StoredOrder } from '../adapters/order-items.ts';
+import type { EffectLease, PendingEffect } from '../adapters/orders-repository.ts';
 import type { Order } from '../domain/order.ts';
 import { applyPaymentEvent, type PaymentEffect, type PaymentEvent } from '../domain/payments.ts';
 import { type PaymentEventsGateway, type PaymentGateway, PaymentProviderRejected } from '../domain/ports.ts';

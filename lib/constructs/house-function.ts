@@ -61,6 +61,9 @@ const houseBundling = {
   sourcesContent: lambdaBundling.sourcesContent,
   banner: lambdaBundling.banner,
   externalModules: [...lambdaBundling.external],
+  esbuildArgs: Object.fromEntries(
+    Object.entries(lambdaBundling.alias).map(([name, path]) => [`--alias:${name}`, path]),
+  ),
   bundleAwsSDK: true,
 };
 

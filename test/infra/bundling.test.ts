@@ -41,6 +41,26 @@ describe('the shared Lambda bundle', () => {
     expect(code.split('\n').length).toBeLessThan(10);
   });
 
+  it("answers middy's streamed-response check without loading Node's web streams at import", async () => {
+    const { ReadableStream: StandIn } = await import('../../lib/bundling-shims/lazy-stream-web.ts');
+    const { ReadableStream: NodeReadableStream } = await import('node:stream/web');
+    expect(new NodeReadableStream() instanceof StandIn).toBe(true);
+    expect({ body: 'not a stream' } instanceof StandIn).toBe(false);
+    expect((new String('text') as object) instanceof StandIn).toBe(false);
+
+    const checkoutBundle = await build({
+      ...esbuildBuildOptions(
+        fileURLToPath(new URL('../../functions/checkout/handler.ts', import.meta.url)),
+        'x.mjs',
+      ),
+      write: false,
+      sourcemap: false,
+    });
+    const code = checkoutBundle.outputFiles?.[0]?.text ?? '';
+    expect(code).toContain('Symbol.hasInstance');
+    expect(code).not.toMatch(/node:stream\/web/);
+  });
+
   it('targets the Lambda runtime and bundles every dependency', () => {
     const options = esbuildBuildOptions('in.ts', 'out.mjs');
     expect(options).toMatchObject({

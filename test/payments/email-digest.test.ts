@@ -4,7 +4,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { StoredOrder } from '../../functions/adapters/orders-repository.ts';
+import type { StoredOrder } from '../../functions/adapters/order-items.ts';
 import type { Order } from '../../functions/domain/order.ts';
 import {
   type EffectDependencies,

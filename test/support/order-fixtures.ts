@@ -2,7 +2,8 @@
  * In-memory stand-ins for unit tests of the payment use cases: a one-line 50.00 USD order as
  * checkout creates it, and an order store with the repository's version guard and pending effects.
  */
-import type { PendingEffect, StoredOrder } from '../../functions/adapters/orders-repository.ts';
+import type { StoredOrder } from '../../functions/adapters/order-items.ts';
+import type { PendingEffect } from '../../functions/adapters/orders-repository.ts';
 import { newOrder, type Order } from '../../functions/domain/order.ts';
 import type { TransitionOrders } from '../../functions/payments/effects.ts';
 
