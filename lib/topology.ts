@@ -7,7 +7,15 @@
  */
 
 /** A capability owns its functions; each capability becomes one CDK construct. */
-export type Capability = 'platform' | 'stores' | 'catalog' | 'checkout' | 'orders' | 'payments' | 'fraud';
+export type Capability =
+  | 'platform'
+  | 'stores'
+  | 'catalog'
+  | 'checkout'
+  | 'orders'
+  | 'payments'
+  | 'fraud'
+  | 'shipping';
 
 /** Heavy packages a function may load lazily from beside its bundle (lib/bundling.ts ships them). */
 export type SideLoadedPackage = 'stripe' | 'disposable-email-domains';
@@ -76,6 +84,8 @@ export const queues: readonly QueueDefinition[] = [
   { name: 'payment-events', maxReceiveCount: 5, batchSize: 10 },
   // One message per authorised order to screen; the consumer is idempotent.
   { name: 'fraud-checks', maxReceiveCount: 5, batchSize: 10 },
+  // One message per carrier tracking event, so that a bad event never retries its neighbours.
+  { name: 'shipping-events', maxReceiveCount: 5, batchSize: 10 },
 ];
 
 export const functions = {
@@ -106,8 +116,9 @@ export const functions = {
     routes: [
       { key: 'GET /v1/store', auth: 'store' },
       { key: 'PATCH /v1/store', auth: 'store' },
+      { key: 'POST /v1/store/shipping-webhook-secrets', auth: 'store' },
     ],
-    access: { table: 'readWrite' },
+    access: { table: 'readWrite', idempotencyTable: true },
   },
   catalog: {
     capability: 'catalog',
@@ -130,7 +141,7 @@ export const functions = {
     memoryMb: 512,
     timeoutSeconds: 15,
     routes: [{ key: 'POST /v1/checkouts', auth: 'store' }],
-    access: { table: 'readWrite', idempotencyTable: true, stripe: true },
+    access: { table: 'readWrite', idempotencyTable: true, stripe: true, emailHashKey: true },
     sideLoaded: ['stripe'],
   },
   orders: {
@@ -183,6 +194,33 @@ export const functions = {
     consumes: 'fraud-checks',
     access: { table: 'readWrite', stripe: true, emailHashKey: true },
     sideLoaded: ['stripe', 'disposable-email-domains'],
+  },
+  shipments: {
+    capability: 'shipping',
+    entry: 'functions/shipping/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 15,
+    routes: [
+      { key: 'POST /v1/orders/{orderId}/shipments', auth: 'store' },
+      { key: 'GET /v1/shipments/{shipmentId}', auth: 'store' },
+    ],
+    access: { table: 'readWrite', idempotencyTable: true },
+  },
+  shippingWebhook: {
+    capability: 'shipping',
+    entry: 'functions/shipping/webhook-handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    routes: [{ key: 'POST /v1/webhooks/shipping/{storeId}', auth: 'none' }],
+    access: { table: 'read', sendsTo: ['shipping-events'] },
+  },
+  shippingEvents: {
+    capability: 'shipping',
+    entry: 'functions/shipping/events-handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    consumes: 'shipping-events',
+    access: { table: 'readWrite' },
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

@@ -44,6 +44,14 @@ export function localRoutes(): LocalRoute[] {
   });
 }
 
+export const localControlPrefix = '/_local/';
+
+export type LocalControl = (request: {
+  readonly method: string;
+  readonly path: string;
+  readonly body: string;
+}) => Promise<{ readonly status: number; readonly body: unknown }>;
+
 export interface LocalHttpServer {
   readonly url: string;
   readonly port: number;
@@ -54,6 +62,11 @@ export async function startHttpServer(options: {
   readonly port: number;
   readonly host?: string;
   readonly loadHandler: (functionName: FunctionName) => Promise<ApiHandler>;
+  /**
+   * Controls of the local stack itself under `/_local/` (the clock): served before the routes,
+   * never part of the topology, so never deployed.
+   */
+  readonly localControl?: LocalControl;
   readonly onError?: (error: unknown) => void;
 }): Promise<LocalHttpServer> {
   const routes = localRoutes();
@@ -73,6 +86,12 @@ export async function startHttpServer(options: {
     if (body === 'too_large') {
       response.writeHead(413, { 'content-type': 'application/json' });
       response.end('{"message":"Request Entity Too Large"}');
+      return;
+    }
+    if (url.pathname.startsWith(localControlPrefix) && options.localControl !== undefined) {
+      const answer = await options.localControl({ method, path: url.pathname, body: body.toString('utf8') });
+      response.writeHead(answer.status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(answer.body));
       return;
     }
     if (match === undefined) {

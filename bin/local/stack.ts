@@ -20,8 +20,9 @@ import {
   functionNames,
   queues,
 } from '../../lib/topology.ts';
+import { installLocalClock, localClock } from './clock.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
-import { type ApiHandler, localRoutes, startHttpServer } from './http-server.ts';
+import { type ApiHandler, type LocalControl, localRoutes, startHttpServer } from './http-server.ts';
 import { createQueues } from './queues.ts';
 import { startScheduler } from './scheduler.ts';
 import { startSqsEmulator } from './sqs-emulator.ts';
@@ -78,6 +79,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stop = async () => {
     for (const stopper of stoppers.reverse()) await stopper().catch(() => {});
   };
+  // Before any handler module loads, so that all of them read the movable clock.
+  installLocalClock();
   try {
     const [dynamodb, sqs] = await Promise.all([startDynamoDbLocal(), startSqsEmulator()]);
     stoppers.push(
@@ -134,6 +137,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const server = await startHttpServer({
       port: options.port,
       loadHandler: (name) => loadHandler<ApiHandler>(name),
+      localControl: clockControl,
       onError: (error) => log(`local server error: ${String(error)}`),
     });
     stoppers.push(() => server.close());
@@ -195,6 +199,37 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     throw error;
   }
 }
+
+/**
+ * `GET /_local/clock` → `{ now, offsetMs }`; `POST /_local/clock` with `{ "now": "<RFC 3339>" }`,
+ * `{ "advanceMs": n }` or `{ "reset": true }` moves the stack's clock (bin/local/clock.ts).
+ */
+const clockControl: LocalControl = async ({ method, path, body }) => {
+  if (path !== '/_local/clock') return { status: 404, body: { message: 'Not Found' } };
+  if (method === 'GET') return { status: 200, body: localClock.state() };
+  if (method !== 'POST') return { status: 405, body: { message: 'GET or POST' } };
+  let request: unknown;
+  try {
+    request = JSON.parse(body === '' ? '{}' : body);
+  } catch {
+    return { status: 400, body: { message: 'the body is not JSON' } };
+  }
+  const { now, advanceMs, reset } = (request ?? {}) as {
+    now?: unknown;
+    advanceMs?: unknown;
+    reset?: unknown;
+  };
+  if (typeof now === 'string' && !Number.isNaN(Date.parse(now)))
+    return { status: 200, body: localClock.set(now) };
+  if (typeof advanceMs === 'number' && Number.isFinite(advanceMs)) {
+    return { status: 200, body: localClock.advance(advanceMs) };
+  }
+  if (reset === true) return { status: 200, body: localClock.reset() };
+  return {
+    status: 400,
+    body: { message: 'send { "now": "<RFC 3339>" }, { "advanceMs": n } or { "reset": true }' },
+  };
+};
 
 function handlerLoader() {
   const loaded = new Map<FunctionName, Promise<unknown>>();

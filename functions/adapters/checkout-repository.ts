@@ -15,6 +15,7 @@ import type { Coupon, Product } from '../domain/catalog.ts';
 import type { Order } from '../domain/order.ts';
 import { couponKey, productKey } from './catalog-repository.ts';
 import { orderItem, paymentIntentKey } from './order-items.ts';
+import { hourBucket, type VelocitySubject, velocityIncrement } from './velocity-keys.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -66,6 +67,7 @@ export class CheckoutRepository {
     readonly order: Order;
     readonly lines: readonly ReservedLine[];
     readonly coupon?: { readonly code: string; readonly updatedAt: string } | undefined;
+    readonly velocitySubjects: readonly VelocitySubject[];
     readonly now: string;
   }): Promise<PlaceOrderOutcome> {
     const { storeId, order } = input;
@@ -124,6 +126,11 @@ export class CheckoutRepository {
         },
       },
     );
+    // Last, so that CancellationReasons still index the lines and the coupon from 0.
+    const bucket = hourBucket(new Date(order.createdAt));
+    for (const subject of input.velocitySubjects) {
+      items.push(velocityIncrement(this.tableName, storeId, subject, bucket));
+    }
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
       return { outcome: 'placed' };

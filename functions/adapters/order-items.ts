@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Order } from '../domain/order.ts';
 import { reviewDueAt, shortestReviewTimeoutHours } from '../domain/review.ts';
+import { shipDueAt, shortestShipWithinHours } from '../domain/shipping.ts';
 
 export const orderKey = (storeId: string, orderId: string) => ({
   pk: `STORE#${storeId}#ORDER#${orderId}`,
@@ -26,9 +27,13 @@ export interface StoredOrder {
   readonly order: Order;
 }
 
-/** The order's item with its index keys; `pending_payment` and `on_hold` orders are in the due index. */
+/**
+ * The order's item with its index keys; `pending_payment`, `on_hold` and paid orders that can
+ * still become late to ship are in the due index.
+ */
 export function orderItem(storeId: string, order: Order, version: number): Record<string, unknown> {
   const sortKey = `${order.createdAt}#${order.id}`;
+  const shipDue = shipDueAt(order, shortestShipWithinHours);
   return {
     ...orderKey(storeId, order.id),
     entity: 'order',
@@ -49,6 +54,11 @@ export function orderItem(storeId: string, order: Order, version: number): Recor
           duesk: `${reviewDueAt(order, shortestReviewTimeoutHours)}#${order.id}`,
         }
       : {}),
+    // As for reviews: due at the shortest `fulfilment.shipWithinHours`, deferred by the sweeper
+    // (`flagLateShipments`) to the store's own. Shipped or flagged orders leave the index.
+    ...(shipDue === undefined
+      ? {}
+      : { duepk: `DUE#ship#${dueShard(order.id)}`, duesk: `${shipDue}#${order.id}` }),
     ...order,
   };
 }

@@ -357,6 +357,16 @@ export class OrdersRepository {
     }
   }
 
+  /** Paid orders with units to ship whose due time (see `orderItem`) is before `now`, across every store. */
+  dueShipments(now: string, limitPerShard: number): Promise<StoredOrder[]> {
+    return this.due('ship', now, limitPerShard);
+  }
+
+  /** Moves a paid order to its store's own ship-by time; the same guarded move as a review's. */
+  deferShipDue(stored: StoredOrder, dueAt: string): Promise<'deferred' | 'conflict'> {
+    return this.deferReviewDue(stored, dueAt);
+  }
+
   /** A store's orders in one status, oldest first (the review queue). */
   async listOldestInStatus(
     storeId: string,
@@ -385,7 +395,7 @@ export class OrdersRepository {
 
   /** The sparse due index: orders of one kind due before `now`, on every shard. */
   private async due(
-    kind: 'reservation' | 'review',
+    kind: 'reservation' | 'review' | 'ship',
     now: string,
     limitPerShard: number,
   ): Promise<StoredOrder[]> {

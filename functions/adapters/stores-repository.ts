@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { apiKeyMatches, storeIdOfApiKey } from '../stores/api-keys.ts';
+import type { ShippingWebhookSecret } from '../stores/shipping-webhook-secrets.ts';
 import type { Store, StoreRecord } from '../stores/store.ts';
 
 export const storeKey = (storeId: string) => ({ pk: `STORE#${storeId}`, sk: '#STORE' });
@@ -59,6 +60,34 @@ export class StoresRepository {
           ExpressionAttributeValues: {
             ':timezone': change.timezone,
             ':settings': change.settings,
+            ':expected': expectedVersion,
+            ':next': expectedVersion + 1,
+          },
+        }),
+      );
+      return 'updated';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 'conflict';
+      throw error;
+    }
+  }
+
+  /** Writes the shipping webhook secrets if nobody changed the store since `expectedVersion`. */
+  async replaceShippingWebhookSecrets(
+    storeId: string,
+    secrets: readonly ShippingWebhookSecret[],
+    expectedVersion: number,
+  ): Promise<'updated' | 'conflict'> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: storeKey(storeId),
+          UpdateExpression: 'SET #secrets = :secrets, #version = :next',
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: { '#secrets': 'shippingWebhookSecrets', '#version': 'version' },
+          ExpressionAttributeValues: {
+            ':secrets': secrets,
             ':expected': expectedVersion,
             ':next': expectedVersion + 1,
           },

@@ -7,9 +7,11 @@
  * again); if the transaction fails the PaymentIntent is cancelled. An unconfirmed PaymentIntent
  * left by a crash between the two holds no money and reserves nothing.
  */
+import type { VelocitySubject } from '../adapters/velocity-keys.ts';
 import type { Coupon, Product } from '../domain/catalog.ts';
 import type { CheckoutRequest } from '../domain/checkout.ts';
 import { InvalidCoupon, InvalidState, OutOfStock, UpstreamUnavailable } from '../domain/errors.ts';
+import { normalizeEmail } from '../domain/fraud.ts';
 import { newOrder, type Order } from '../domain/order.ts';
 import {
   type Clock,
@@ -38,6 +40,8 @@ export interface CheckoutOrders {
     order: Order;
     lines: readonly { sku: string; quantity: number; unitAmount: number; currency: string }[];
     coupon?: { code: string; updatedAt: string } | undefined;
+    /** The order's email (by digest) and IP, counted for the fraud rules in the same transaction. */
+    velocitySubjects: readonly VelocitySubject[];
     now: string;
   }): Promise<PlaceOrderOutcome>;
 }
@@ -47,6 +51,8 @@ export interface CheckoutDependencies {
   readonly payments: PaymentGateway;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  /** The keyed digest of a normalised email (velocity counters never hold the email itself). */
+  readonly emailDigest: (normalizedEmail: string) => Promise<string>;
   /** Told when a PaymentIntent could not be cancelled after a failed reservation. */
   readonly onOrphanedPaymentIntent?: (paymentIntentId: string, error: unknown) => void;
 }
@@ -68,6 +74,12 @@ export async function checkout(
 ): Promise<CheckoutResult> {
   const orderId = deps.ids.next('ord_');
   const skus = request.items.map((item) => item.sku);
+  // Velocity counts orders as they are created (contract section 6), paid or not: declined
+  // card-testing attempts count too.
+  const velocitySubjects: VelocitySubject[] = [
+    { kind: 'EMAIL', value: await deps.emailDigest(normalizeEmail(request.customer.email)) },
+    ...(request.clientIp === undefined ? [] : [{ kind: 'IP' as const, value: request.clientIp }]),
+  ];
   for (let attempt = 1; attempt <= pricingAttempts; attempt++) {
     const { products, coupon } = await deps.orders.loadForCheckout(store.id, skus, request.couponCode);
     const now = deps.clock.now();
@@ -102,6 +114,7 @@ export async function checkout(
       order,
       lines: price.lines.map((line) => ({ ...line, currency: request.currency })),
       coupon: coupon === undefined ? undefined : { code: coupon.code, updatedAt: coupon.updatedAt },
+      velocitySubjects,
       now: now.toISOString(),
     });
     if (outcome.outcome === 'placed') return { order, clientSecret: intent.clientSecret };

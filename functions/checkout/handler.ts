@@ -1,8 +1,9 @@
 import { CheckoutRepository } from '../adapters/checkout-repository.ts';
 import { documentClient, idempotencyTableName, mainTableName } from '../adapters/dynamodb.ts';
+import { emailDigest } from '../adapters/email-digest.ts';
 import { dynamoIdempotencyGuard } from '../adapters/idempotency.ts';
 import { logger } from '../adapters/logger.ts';
-import { stripeSecretKey } from '../adapters/secrets.ts';
+import { emailHashKey, stripeSecretKey } from '../adapters/secrets.ts';
 import { StoresRepository } from '../adapters/stores-repository.ts';
 import { lazyStripeClient, stripeGateway } from '../adapters/stripe-gateway.ts';
 import { randomIds, systemClock } from '../adapters/system.ts';
@@ -19,6 +20,7 @@ const dependencies = {
   payments: stripeGateway(lazyStripeClient(stripeSecretKey)),
   clock: systemClock,
   ids: randomIds,
+  emailDigest: async (normalizedEmail: string) => emailDigest(normalizedEmail, await emailHashKey()),
   onOrphanedPaymentIntent: (paymentIntentId: string, error: unknown) =>
     logger.warn('could not cancel the PaymentIntent of a failed checkout', {
       paymentIntentId,

@@ -6,6 +6,8 @@ import { operation } from '../http/operation.ts';
 import { orderOperations } from '../orders/api.ts';
 import { reviewOperations } from '../orders/reviews-api.ts';
 import { paymentOperations } from '../payments/api.ts';
+import { shipmentOperations } from '../shipping/api.ts';
+import { shippingWebhookOperations } from '../shipping/webhook-api.ts';
 import { storeOperations } from '../stores/api.ts';
 
 export const healthOperation = operation({
@@ -37,4 +39,6 @@ export const allOperations = [
   ...orderOperations,
   ...reviewOperations,
   ...paymentOperations,
+  ...shipmentOperations,
+  ...shippingWebhookOperations,
 ];

@@ -85,6 +85,12 @@ export class InvalidCoupon extends ApiError {
 export class IdempotencyKeyReused extends ApiError {
   readonly code = 'idempotency_key_reused';
 }
+export class OverFulfilment extends ApiError {
+  readonly code = 'over_fulfilment';
+}
+export class DuplicateTrackingNumber extends ApiError {
+  readonly code = 'duplicate_tracking_number';
+}
 export class RefundExceedsCaptured extends ApiError {
   readonly code = 'refund_exceeds_captured';
 }

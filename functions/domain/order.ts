@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { CountryCode, Currency, integer, lazySchema, MinorUnits, Timestamp, text } from './schemas.ts';
+import { ShipmentView } from './shipping.ts';
 
 export const Address = z.strictObject({
   name: z.optional(text(1, 200)),
@@ -173,7 +174,7 @@ const orderSchemas = lazySchema(() => {
     clientIp: z.optional(z.string()),
     metadata: z.optional(z.record(z.string(), z.string())),
     payment: z.object({ provider: z.literal('stripe'), paymentIntentId: z.string() }),
-    shipments: z.array(z.unknown()),
+    shipments: z.array(ShipmentView()),
     timeline: z.array(TimelineEntry),
     cancelReason: z.optional(CancelReason),
     fraud: z.optional(FraudAssessment),

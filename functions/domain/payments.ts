@@ -46,6 +46,7 @@ import type {
 } from './order.ts';
 import { disputeStatuses, refundStatuses } from './order.ts';
 import type { CancellationReason, PaymentIntentView } from './ports.ts';
+import { replaceDerivedEntries } from './timeline.ts';
 
 type PaymentStatus = Order['paymentStatus'];
 type FraudStatus = Order['fraudStatus'];
@@ -617,35 +618,6 @@ function factEntries(facts: PaymentFacts, derived: Derived): TimelineEntry[] {
   return entries;
 }
 
-function compareEntries(a: TimelineEntry, b: TimelineEntry): number {
-  return (
-    compareStrings(a.at, b.at) ||
-    compareStrings(a.type, b.type) ||
-    compareStrings(a.detail ?? '', b.detail ?? '')
-  );
-}
-
-/** The entries that are not the facts' (`created`, and whatever other code recorded). */
-function otherEntries(
-  timeline: readonly TimelineEntry[],
-  derivedEntries: readonly TimelineEntry[],
-): TimelineEntry[] {
-  const pending = new Map<string, number>();
-  for (const item of derivedEntries) {
-    const key = entryKey(item);
-    pending.set(key, (pending.get(key) ?? 0) + 1);
-  }
-  return timeline.filter((item) => {
-    const key = entryKey(item);
-    const count = pending.get(key) ?? 0;
-    if (count === 0) return true;
-    pending.set(key, count - 1);
-    return false;
-  });
-}
-
-const entryKey = (item: TimelineEntry) => JSON.stringify([iso(item.at), item.type, item.detail ?? null]);
-
 // ---------------------------------------------------------------------------------------------
 // Effects
 
@@ -772,10 +744,11 @@ export function applyPaymentEvent(
 
   const storedDerived = derive(stored);
   const derived = derive(facts);
-  const timeline = [
-    ...otherEntries(order.timeline, factEntries(stored, storedDerived)),
-    ...factEntries(facts, derived),
-  ].sort(compareEntries);
+  const timeline = replaceDerivedEntries(
+    order.timeline,
+    factEntries(stored, storedDerived),
+    factEntries(facts, derived),
+  );
 
   const { cancelReason: _cancelReason, holdReason: _holdReason, fraud: _fraud, ...rest } = order;
   const next: Order = {

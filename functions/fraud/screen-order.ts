@@ -99,7 +99,7 @@ export async function screenOrder(deps: ScreeningDependencies, check: FraudCheck
 
 /**
  * The signals snapshot of `order` at `now`: Radar's risk level and the card from the authorised
- * charge; the order counted once in the velocity counters, then the counts of the window; the
+ * charge; the order's card counted once in the velocity counters, then the counts of the window; the
  * dispute history; failed attempts; first order; disposable email.
  */
 export async function gatherSignals(
@@ -118,10 +118,8 @@ export async function gatherSignals(
     order.clientIp === undefined ? undefined : { kind: 'IP', value: order.clientIp };
   const cardSubject: VelocitySubject | undefined =
     charge?.cardFingerprint === undefined ? undefined : { kind: 'CARD', value: charge.cardFingerprint };
-  const subjects = [emailSubject, ipSubject, cardSubject].filter(
-    (subject): subject is VelocitySubject => subject !== undefined,
-  );
-  await deps.signals.countOrder(storeId, order.id, subjects, now);
+  // The checkout counted the email and the IP when it created the order; the card is known now.
+  if (cardSubject !== undefined) await deps.signals.countOrder(storeId, order.id, [cardSubject], now);
   const inWindow = (subject: VelocitySubject | undefined) =>
     subject === undefined
       ? Promise.resolve(undefined)

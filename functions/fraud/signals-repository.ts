@@ -1,10 +1,11 @@
 /**
  * The fraud screening's own state on the main table, per store:
- * - velocity counters in hour buckets: `STORE#<storeId>#VELOCITY#<kind>#<value>` / `<yyyy-mm-ddThh>`,
- *   `count` raised with `ADD`, expiring (TTL) once no window can reach them. Each order is counted
- *   once: a marker `STORE#<storeId>#VELOCITY#COUNTED#<orderId>` is put in the same transaction,
- *   only if absent, so a redelivered screening does not count it again. A window is read with a
- *   Query over its buckets, never a Scan.
+ * - velocity counters in hour buckets (functions/adapters/velocity-keys.ts): the checkout counts
+ *   the email and the IP when it creates the order; screening counts the card, which only the
+ *   authorised charge names. Each order's card is counted once: a marker
+ *   `STORE#<storeId>#VELOCITY#COUNTED#<orderId>` is put in the same transaction, only if absent, so
+ *   a redelivered screening does not count it again. A window is read with a Query over its
+ *   buckets, never a Scan.
  * - the first order of each email: `STORE#<storeId>#CUSTOMER#<emailHash>` records the first order
  *   screened for that email; a conditional Put keeps it.
  * - the dispute history, written by the payment events consumer (`priorDisputeKey`).
@@ -19,23 +20,18 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { priorDisputeKey } from '../adapters/orders-repository.ts';
+import {
+  hourBucket,
+  type VelocitySubject,
+  velocityBucketTtl,
+  velocityIncrement,
+  velocityKey,
+} from '../adapters/velocity-keys.ts';
 
-/** What a velocity counter counts orders by; the email is counted by its hash. */
-export type VelocityKind = 'EMAIL' | 'IP' | 'CARD';
-
-export interface VelocitySubject {
-  readonly kind: VelocityKind;
-  readonly value: string;
-}
+export type { VelocityKind, VelocitySubject } from '../adapters/velocity-keys.ts';
+export { hourBucket, velocityKey } from '../adapters/velocity-keys.ts';
 
 const hourMs = 3_600_000;
-/** The longest `velocityWindowHours` a store may set (settings.ts), plus the bucket's own hour. */
-const counterLifetimeHours = 720 + 1;
-
-export const velocityKey = (storeId: string, subject: VelocitySubject, bucket: string) => ({
-  pk: `STORE#${storeId}#VELOCITY#${subject.kind}#${subject.value}`,
-  sk: bucket,
-});
 
 export const velocityCountedKey = (storeId: string, orderId: string) => ({
   pk: `STORE#${storeId}#VELOCITY#COUNTED#${orderId}`,
@@ -46,11 +42,6 @@ export const firstOrderKey = (storeId: string, emailHash: string) => ({
   pk: `STORE#${storeId}#CUSTOMER#${emailHash}`,
   sk: '#CUSTOMER',
 });
-
-/** The hour bucket of a time: `2026-11-29T02`. ISO prefixes sort like the times they name. */
-export function hourBucket(at: Date): string {
-  return at.toISOString().slice(0, 13);
-}
 
 export class FraudSignalsRepository {
   constructor(
@@ -69,7 +60,7 @@ export class FraudSignalsRepository {
     at: Date,
   ): Promise<boolean> {
     const bucket = hourBucket(at);
-    const ttl = Math.floor(Date.parse(`${bucket}:00:00.000Z`) / 1000) + counterLifetimeHours * 3600;
+    const ttl = velocityBucketTtl(bucket);
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -86,15 +77,7 @@ export class FraudSignalsRepository {
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
-            ...subjects.map((subject) => ({
-              Update: {
-                TableName: this.tableName,
-                Key: velocityKey(storeId, subject, bucket),
-                UpdateExpression: 'ADD #count :one SET #ttl = :ttl, entity = :entity',
-                ExpressionAttributeNames: { '#count': 'count', '#ttl': 'ttl' },
-                ExpressionAttributeValues: { ':one': 1, ':ttl': ttl, ':entity': 'velocityBucket' },
-              },
-            })),
+            ...subjects.map((subject) => velocityIncrement(this.tableName, storeId, subject, bucket)),
           ],
         }),
       );

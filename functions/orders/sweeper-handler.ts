@@ -9,6 +9,7 @@ import { systemClock } from '../adapters/system.ts';
 import { sqsFraudCheckQueue } from '../fraud/check-queue.ts';
 import { expireReservations } from './expire-reservations.ts';
 import { expireReviews } from './review-timeouts.ts';
+import { flagLateShipments } from './ship-late.ts';
 
 const tableName = mainTableName();
 const orders = new OrdersRepository(documentClient, tableName);
@@ -35,5 +36,15 @@ export async function handler(_event: ScheduledEvent) {
     (orderId, error) => logger.error('could not time out a review', { orderId, error: String(error) }),
   );
   if (reviews.timedOut + reviews.deferred + reviews.failed > 0) logger.info('reviews swept', { ...reviews });
-  return { reservations, reviews };
+  const shipping = await flagLateShipments(
+    {
+      orders,
+      clock: systemClock,
+      shipWithinHours: async (storeId) => (await stores.get(storeId))?.settings.fulfilment.shipWithinHours,
+    },
+    (orderId, error) => logger.error('could not flag a late shipment', { orderId, error: String(error) }),
+  );
+  if (shipping.flagged + shipping.deferred + shipping.failed > 0)
+    logger.info('late shipping swept', { ...shipping });
+  return { reservations, reviews, shipping };
 }

@@ -20,7 +20,9 @@
  *   would avoid that but could refund twice under concurrent deliveries; the order's money must
  *   not move twice, so the fixed key wins.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+
+import { randomUUID } from 'node:crypto';
+import { emailDigest } from '../adapters/email-digest.ts';
 import type { StoredOrder } from '../adapters/order-items.ts';
 import type { EffectLease, PendingEffect } from '../adapters/orders-repository.ts';
 import type { Order } from '../domain/order.ts';
@@ -237,11 +239,4 @@ export async function performEffect(
   }
 }
 
-/**
- * The key of a normalised email in the dispute history, the velocity counters and the first-order
- * records: HMAC-SHA256 with the deployment's secret key (contract section 6), so the email itself
- * is never stored, and a leaked table cannot be checked against a list of emails without the key.
- */
-export function emailDigest(normalizedEmail: string, key: string): string {
-  return createHmac('sha256', key).update(normalizedEmail).digest('hex');
-}
+export { emailDigest };

@@ -59,6 +59,33 @@ export const updateStoreOperation = operation({
   errors: ['validation_failed'],
 });
 
-export const storeOperations = [createStoreOperation, getStoreOperation, updateStoreOperation];
+export const RotatedShippingWebhookSecret = lazySchema(() =>
+  z.object({
+    shippingWebhookSecret: z
+      .string()
+      .check(z.describe('The new secret, valid at once. Shown only in this response.')),
+    previousSecretExpiresAt: Timestamp.check(
+      z.describe('Until then the secret it replaces stays valid too; any older secret no longer is.'),
+    ),
+  }),
+);
+
+export const rotateShippingWebhookSecretOperation = operation({
+  route: 'POST /v1/store/shipping-webhook-secrets',
+  auth: 'store',
+  summary: 'Rotate the shipping webhook secret: the new one is valid at once, the previous one for 24 h more',
+  tag: 'Store',
+  responses: {
+    201: { description: 'The new secret, shown once', schema: RotatedShippingWebhookSecret },
+  },
+  errors: [],
+});
+
+export const storeOperations = [
+  createStoreOperation,
+  getStoreOperation,
+  updateStoreOperation,
+  rotateShippingWebhookSecretOperation,
+];
 
 export { StoreSettings };

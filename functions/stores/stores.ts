@@ -1,10 +1,23 @@
-/** Store use cases: creating a store with its secrets, reading it, changing its settings. */
+/**
+ * Store use cases: creating a store with its secrets, reading it, changing its settings, rotating
+ * its shipping webhook secret.
+ */
 import type * as z from 'zod/mini';
 import type { Clock, IdGenerator } from '../domain/ports.ts';
 import { mergePatch, StoreSettings } from '../domain/settings.ts';
 import { parseWith } from '../http/validation.ts';
-import type { CreatedStore, CreateStoreRequest, UpdateStoreRequest } from './api.ts';
+import type {
+  CreatedStore,
+  CreateStoreRequest,
+  RotatedShippingWebhookSecret,
+  UpdateStoreRequest,
+} from './api.ts';
 import { hashApiKey, newApiKey, newShippingWebhookSecret } from './api-keys.ts';
+import {
+  firstShippingWebhookSecret,
+  rotateShippingWebhookSecrets,
+  type ShippingWebhookSecret,
+} from './shipping-webhook-secrets.ts';
 import type { Store, StoreRecord } from './store.ts';
 
 export interface StoreWriter {
@@ -13,6 +26,11 @@ export interface StoreWriter {
   update(
     storeId: string,
     change: Pick<Store, 'timezone' | 'settings'>,
+    expectedVersion: number,
+  ): Promise<'updated' | 'conflict'>;
+  replaceShippingWebhookSecrets(
+    storeId: string,
+    secrets: readonly ShippingWebhookSecret[],
     expectedVersion: number,
   ): Promise<'updated' | 'conflict'>;
 }
@@ -24,7 +42,8 @@ export async function createStore(
   const id = deps.ids.next('str_');
   const apiKey = newApiKey(id);
   const shippingWebhookSecret = newShippingWebhookSecret();
-  const createdAt = deps.clock.now().toISOString();
+  const now = deps.clock.now();
+  const createdAt = now.toISOString();
   await deps.stores.create({
     id,
     name: request.name,
@@ -33,7 +52,7 @@ export async function createStore(
     settings: StoreSettings.parse({}),
     createdAt,
     apiKeyHash: hashApiKey(apiKey),
-    shippingWebhookSecrets: [shippingWebhookSecret],
+    shippingWebhookSecrets: firstShippingWebhookSecret(shippingWebhookSecret, now),
     version: 1,
   });
   return {
@@ -86,4 +105,32 @@ export async function updateStore(
     store = latest;
   }
   throw new Error(`store ${store.id} kept changing during update`);
+}
+
+/**
+ * A new shipping webhook secret, valid at once; the one it replaces stays valid for 24 h and any
+ * older one stops (never more than two). Written only if the store is still at the version read,
+ * so two concurrent rotations cannot leave three secrets. Retries on a concurrent change.
+ */
+export async function rotateShippingWebhookSecret(
+  deps: { readonly stores: StoreWriter; readonly clock: Clock },
+  current: StoreRecord,
+): Promise<z.output<ReturnType<typeof RotatedShippingWebhookSecret>>> {
+  const shippingWebhookSecret = newShippingWebhookSecret();
+  let store = current;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const rotated = rotateShippingWebhookSecrets(
+      store.shippingWebhookSecrets,
+      shippingWebhookSecret,
+      deps.clock.now(),
+    );
+    const saved = await deps.stores.replaceShippingWebhookSecrets(store.id, rotated.secrets, store.version);
+    if (saved === 'updated') {
+      return { shippingWebhookSecret, previousSecretExpiresAt: rotated.previousSecretExpiresAt };
+    }
+    const latest = await deps.stores.get(store.id);
+    if (latest === undefined) throw new Error(`store ${store.id} vanished during rotation`);
+    store = latest;
+  }
+  throw new Error(`store ${store.id} kept changing during rotation`);
 }

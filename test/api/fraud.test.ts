@@ -163,4 +163,32 @@ describe('fraud screening (contract section 6)', () => {
     );
     expect(unaffected).toMatchObject({ status: 'paid', fraudStatus: 'approved' });
   });
+
+  it('counts orders as they are created: declined and unpaid ones count toward the email and IP limits', async () => {
+    const store = await storeWithStock({ fraud: { maxOrdersPerEmail: 2, maxOrdersPerIp: 2 } });
+    const email = `testing-${randomUUID().slice(0, 8)}@example.com`;
+    const clientIp = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
+    const checkout = async () => {
+      const body = checkoutBody([{ sku: 'A', quantity: 1 }]);
+      const response = await store.call<Order>('POST', '/v1/checkouts', {
+        body: { ...body, clientIp, customer: { ...body.customer, email } },
+      });
+      expect(response.status).toBe(201);
+      return response.body;
+    };
+    // A declined attempt and an abandoned checkout: neither is ever screened.
+    const declined = await checkout();
+    await expect(
+      stripe.paymentIntents.confirm(declined.payment.paymentIntentId, {
+        payment_method: 'pm_card_chargeDeclined',
+      }),
+    ).rejects.toThrow();
+    await checkout();
+
+    const third = await checkout();
+    await stripe.paymentIntents.confirm(third.payment.paymentIntentId, { payment_method: 'pm_card_visa' });
+    const held = await eventually(() => getOrder(store, third.id), settled);
+    expect(reasonsOf(held)).toEqual({ velocity_email: 50, velocity_ip: 50 });
+    expect(held).toMatchObject({ status: 'cancelled', fraudStatus: 'rejected', fraud: { score: 100 } });
+  });
 });

@@ -27,6 +27,27 @@ beforeAll(async () => {
 });
 
 const emailHashKey = 'test-email-hash-key';
+
+/** What the checkout's transaction does for velocity: one more order for the email and the IP. */
+async function countedAtCheckout(store: string, normalizedEmail: string, at: Date): Promise<void> {
+  const { documentClient, mainTableName } = await import('../../functions/adapters/dynamodb.ts');
+  const { TransactWriteCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { hourBucket, velocityIncrement } = await import('../../functions/adapters/velocity-keys.ts');
+  const bucket = hourBucket(at);
+  await documentClient.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        velocityIncrement(
+          mainTableName(),
+          store,
+          { kind: 'EMAIL', value: emailDigest(normalizedEmail, emailHashKey) },
+          bucket,
+        ),
+        velocityIncrement(mainTableName(), store, { kind: 'IP', value: '203.0.113.7' }, bucket),
+      ],
+    }),
+  );
+}
 const hours = (count: number) => count * 3_600_000;
 const storeId = () => `st_${randomUUID().slice(0, 8)}`;
 
@@ -128,6 +149,8 @@ describe('gatherSignals', () => {
     const store = storeId();
     const now = new Date();
     const deps = { payments, signals, disposableDomains, emailHashKey: async () => emailHashKey };
+    // The checkout counts each order's email and IP when it creates it; screening counts the card.
+    await countedAtCheckout(store, 'buyer@mailinator.com', now);
     const first = await gatherSignals(deps, store, order('o1', ' Buyer@Mailinator.com', 3), 24, now);
     expect(first).toMatchObject({
       riskLevel: 'elevated',
@@ -147,6 +170,7 @@ describe('gatherSignals', () => {
       ip: 1,
       card: 1,
     });
+    await countedAtCheckout(store, 'buyer@mailinator.com', now);
     const second = await gatherSignals(deps, store, order('o2', 'BUYER@mailinator.com', 0), 24, now);
     expect(second).toMatchObject({
       ordersInWindow: { email: 2, ip: 2, card: 2 },
