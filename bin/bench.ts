@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- <section> ...]`: measures bundle sizes, cold import time, local checkout
- * throughput and the webhook receiver's warm latency, prints a summary table and writes
- * `.cache/bench/latest.json`. A measurement tool: a missed target is reported, never failed on
+ * throughput, the webhook receiver's warm latency and the cost of a KPI rollup, prints a summary
+ * table and writes `.cache/bench/latest.json`. A measurement tool: a missed target is reported, never failed on
  * (the exit code is non-zero only if a section broke).
  *
  * A new measurement is a `BenchSection` (bin/bench/section.ts) added to `sections` below.
@@ -13,11 +13,18 @@ import { Bundler } from './bench/bundle.ts';
 import { bundleSizes } from './bench/bundle-sizes.ts';
 import { checkoutThroughput } from './bench/checkout-throughput.ts';
 import { coldImport } from './bench/cold-import.ts';
+import { kpiRollup } from './bench/kpi-rollup.ts';
 import { formatTable, type SectionOutcome, writeReport } from './bench/report.ts';
 import type { BenchContext, BenchSection } from './bench/section.ts';
 import { webhookLatency } from './bench/webhook-latency.ts';
 
-const sections: readonly BenchSection[] = [bundleSizes, coldImport, checkoutThroughput, webhookLatency];
+const sections: readonly BenchSection[] = [
+  bundleSizes,
+  coldImport,
+  checkoutThroughput,
+  webhookLatency,
+  kpiRollup,
+];
 
 const repositoryRoot = resolve(import.meta.dirname, '..');
 const reportFile = join(repositoryRoot, '.cache/bench/latest.json');

@@ -15,7 +15,8 @@ export type Capability =
   | 'orders'
   | 'payments'
   | 'fraud'
-  | 'shipping';
+  | 'shipping'
+  | 'reporting';
 
 /** Heavy packages a function may load lazily from beside its bundle (lib/bundling.ts ships them). */
 export type SideLoadedPackage = 'stripe' | 'disposable-email-domains';
@@ -86,6 +87,8 @@ export const queues: readonly QueueDefinition[] = [
   { name: 'fraud-checks', maxReceiveCount: 5, batchSize: 10 },
   // One message per carrier tracking event, so that a bad event never retries its neighbours.
   { name: 'shipping-events', maxReceiveCount: 5, batchSize: 10 },
+  // One store-day (or one store's periods) to roll up per message; re-running one is harmless.
+  { name: 'kpi-rollups', maxReceiveCount: 5, batchSize: 1 },
 ];
 
 export const functions = {
@@ -221,6 +224,47 @@ export const functions = {
     timeoutSeconds: 30,
     consumes: 'shipping-events',
     access: { table: 'readWrite' },
+  },
+  kpis: {
+    capability: 'reporting',
+    entry: 'functions/kpis/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 15,
+    routes: [
+      { key: 'GET /v1/kpis', auth: 'store' },
+      { key: 'PUT /v1/targets/{period}', auth: 'store' },
+      { key: 'GET /v1/leads/abandoned', auth: 'store' },
+    ],
+    access: { table: 'readWrite' },
+  },
+  kpiJobs: {
+    capability: 'reporting',
+    entry: 'functions/kpis/jobs-handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 15,
+    routes: [
+      { key: 'POST /v1/kpis/rollups', auth: 'store' },
+      { key: 'GET /v1/kpis/rollups/{rollupId}', auth: 'store' },
+      { key: 'POST /admin/v1/stores/{storeId}/kpis/rollups', auth: 'admin' },
+      { key: 'GET /admin/v1/stores/{storeId}/kpis/rollups/{rollupId}', auth: 'admin' },
+    ],
+    access: { table: 'readWrite', idempotencyTable: true, adminToken: true, sendsTo: ['kpi-rollups'] },
+  },
+  kpiRollups: {
+    capability: 'reporting',
+    entry: 'functions/kpis/rollups-handler.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 120,
+    consumes: 'kpi-rollups',
+    access: { table: 'readWrite', sendsTo: ['kpi-rollups'] },
+  },
+  kpiScheduler: {
+    capability: 'reporting',
+    entry: 'functions/kpis/scheduler-handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    schedules: [{ name: 'kpi-nightly', everyMinutes: 15 }],
+    access: { table: 'readWrite', sendsTo: ['kpi-rollups'] },
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

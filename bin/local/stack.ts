@@ -137,7 +137,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const server = await startHttpServer({
       port: options.port,
       loadHandler: (name) => loadHandler<ApiHandler>(name),
-      localControl: clockControl,
+      localControl: (request) =>
+        request.path.startsWith('/_local/schedules/')
+          ? scheduleControl(request, (name) => scheduler.runNow(name))
+          : clockControl(request),
       onError: (error) => log(`local server error: ${String(error)}`),
     });
     stoppers.push(() => server.close());
@@ -230,6 +233,23 @@ const clockControl: LocalControl = async ({ method, path, body }) => {
     body: { message: 'send { "now": "<RFC 3339>" }, { "advanceMs": n } or { "reset": true }' },
   };
 };
+
+/**
+ * `POST /_local/schedules/<name>` runs a schedule now and answers when it has finished, so that a
+ * test or the demo that moved the clock need not wait for the schedule's next tick.
+ */
+async function scheduleControl(
+  { method, path }: Parameters<LocalControl>[0],
+  runNow: (name: string) => Promise<void>,
+): Promise<{ status: number; body: unknown }> {
+  if (method !== 'POST') return { status: 405, body: { message: 'POST' } };
+  const name = decodeURIComponent(path.slice('/_local/schedules/'.length));
+  if (!allSchedules().some(({ schedule }) => schedule.name === name)) {
+    return { status: 404, body: { message: `no schedule "${name}"` } };
+  }
+  await runNow(name);
+  return { status: 200, body: { ran: name } };
+}
 
 function handlerLoader() {
   const loaded = new Map<FunctionName, Promise<unknown>>();

@@ -4,20 +4,14 @@
  * apart from the orders repository so the checkout function carries only these.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { PlaceOrderOutcome } from '../checkout/checkout.ts';
 import type { Coupon, Product } from '../domain/catalog.ts';
 import type { Order } from '../domain/order.ts';
 import { couponKey, productKey } from './catalog-repository.ts';
+import { assertTransactionSize, kpiWrites, type TransactItem } from './kpi-writes.ts';
 import { orderItem, paymentIntentKey } from './order-items.ts';
 import { hourBucket, type VelocitySubject, velocityIncrement } from './velocity-keys.ts';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 export interface ReservedLine {
   readonly sku: string;
@@ -59,8 +53,10 @@ export class CheckoutRepository {
   }
 
   /**
-   * Reserves every line and the coupon and writes the order, in one transaction: each line is
-   * guarded by its stock and by the price, currency and active flag it was priced with.
+   * Reserves every line and the coupon and writes the order with its KPI facts, in one
+   * transaction: each line is guarded by its stock and by the price, currency and active flag it
+   * was priced with. At most 50 lines + coupon + order + PaymentIntent reference + 2 velocity
+   * counters + the checkout's fact: within a transaction's 100 actions.
    */
   async place(input: {
     readonly storeId: string;
@@ -131,6 +127,8 @@ export class CheckoutRepository {
     for (const subject of input.velocitySubjects) {
       items.push(velocityIncrement(this.tableName, storeId, subject, bucket));
     }
+    items.push(...kpiWrites(this.tableName, storeId, undefined, order, new Date(input.now)));
+    assertTransactionSize(items, `checkout of order ${order.id}`);
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
       return { outcome: 'placed' };

@@ -1,7 +1,8 @@
 /**
  * Orders on the main table. Every write of an order is a Put conditioned on the version it was
- * read at, so concurrent writers never lose each other's changes; stock and coupon counts move
- * in the same transaction as the order they belong to.
+ * read at, so concurrent writers never lose each other's changes; stock and coupon counts, and
+ * the KPI facts, stale markers and lead the change brings (`kpi-writes.ts`), move in the same
+ * transaction as the order they belong to.
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
@@ -11,12 +12,19 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Order, OrderStatus } from '../domain/order.ts';
 import type { PaymentEffect } from '../domain/payments.ts';
+import type { Clock } from '../domain/ports.ts';
 import { couponKey, productKey } from './catalog-repository.ts';
+import {
+  assertTransactionSize,
+  kpiWrites,
+  lostOrderRace,
+  saveOrderWithKpis,
+  type TransactItem,
+} from './kpi-writes.ts';
 import {
   dueShards,
   orderItem,
@@ -26,8 +34,7 @@ import {
   storedOrder,
 } from './order-items.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+import { systemClock } from './system.ts';
 
 /**
  * An effect of the payment state machine that the order's write committed to and that is not
@@ -67,6 +74,8 @@ export class OrdersRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** When writes happen: a fact written more than an hour after it happened marks its hour stale. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async get(storeId: string, orderId: string): Promise<StoredOrder | undefined> {
@@ -109,7 +118,8 @@ export class OrdersRepository {
 
   /**
    * Writes the cancelled order and gives its stock (and coupon redemption) back, once: the
-   * transaction only commits if the order is still at the version the caller read.
+   * transaction only commits if the order is still at the version the caller read. A reservation
+   * that expired leaves its abandoned-checkout lead in the same transaction.
    */
   async cancel(stored: StoredOrder, cancelled: Order): Promise<'cancelled' | 'conflict'> {
     const { storeId } = stored;
@@ -145,6 +155,8 @@ export class OrdersRepository {
         },
       });
     }
+    items.push(...kpiWrites(this.tableName, storeId, stored.order, cancelled, this.clock.now()));
+    assertTransactionSize(items, `cancellation of order ${cancelled.id}`);
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
       return 'cancelled';
@@ -154,22 +166,9 @@ export class OrdersRepository {
     }
   }
 
-  /** Writes a new state of the order if it is still at the version the caller read. */
-  async save(stored: StoredOrder, next: Order): Promise<'saved' | 'conflict'> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: orderItem(stored.storeId, next, stored.version + 1),
-          ConditionExpression: 'version = :version',
-          ExpressionAttributeValues: { ':version': stored.version },
-        }),
-      );
-      return 'saved';
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'conflict';
-      throw error;
-    }
+  /** Writes a new state of the order, with its KPI items, if it is still at the version the caller read. */
+  save(stored: StoredOrder, next: Order): Promise<'saved' | 'conflict'> {
+    return saveOrderWithKpis(this.client, this.tableName, stored.storeId, stored, next, this.clock.now());
   }
 
   /** Which store's order a PaymentIntent belongs to, if it is one of ours. */
@@ -213,8 +212,8 @@ export class OrdersRepository {
 
   /**
    * Writes a new state of the order if it is still at the version the caller read, in one
-   * transaction with what that state commits to: the stock and coupon it gives back (`release`)
-   * and the effects still to perform (`pendingEffects`), so none is lost or done twice.
+   * transaction with what that state commits to: the stock and coupon it gives back (`release`),
+   * the effects still to perform (`pendingEffects`), so none is lost or done twice, and its KPI items.
    */
   async saveTransition(
     stored: StoredOrder,
@@ -261,17 +260,13 @@ export class OrdersRepository {
     if (release !== undefined) {
       items.push(...stockReturns(this.tableName, storeId, release.lines, release.couponCode));
     }
+    items.push(...kpiWrites(this.tableName, storeId, stored.order, next, this.clock.now()));
+    assertTransactionSize(items, `transition of order ${next.id}`);
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
       return 'saved';
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = error.CancellationReasons ?? [];
-      if (
-        reasons[0]?.Code === 'ConditionalCheckFailed' ||
-        reasons.some((reason) => reason.Code === 'TransactionConflict')
-      )
-        return 'conflict';
+      if (error instanceof TransactionCanceledException && lostOrderRace(error)) return 'conflict';
       throw error;
     }
   }

@@ -1,7 +1,7 @@
 /**
  * Shipments on the main table (docs/data-model.md). A shipment is part of its order's item; its
- * creation writes the order, the shipment's reference and the tracking head in one transaction
- * (key layout in `shipping-keys.ts`).
+ * creation writes the order, the shipment's reference, the tracking head and the KPI items the
+ * change brings (`kpi-writes.ts`) in one transaction (key layout in `shipping-keys.ts`).
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
@@ -11,11 +11,14 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import type { Clock } from '../domain/ports.ts';
 import { Timestamp } from '../domain/schemas.ts';
 import { TrackingEvent } from '../domain/shipping.ts';
 import type { Shipments, ShipmentWrite, TrackingState } from '../shipping/create-shipment.ts';
+import { assertTransactionSize, kpiWrites, type TransactItem } from './kpi-writes.ts';
 import { orderItem, orderKey, type StoredOrder, storedOrder } from './order-items.ts';
 import { earlyEventSkPrefix, shipmentRefKey, trackingHeadKey } from './shipping-keys.ts';
+import { systemClock } from './system.ts';
 
 /** An early event as the shipping events consumer keeps it. */
 const EarlyEventItem = z.object({ event: TrackingEvent, receivedAt: Timestamp });
@@ -29,6 +32,8 @@ export class ShipmentsRepository implements Shipments {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** When writes happen: a fact written more than an hour after it happened marks its hour stale. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async getOrder(storeId: string, orderId: string): Promise<StoredOrder | undefined> {
@@ -75,7 +80,7 @@ export class ShipmentsRepository implements Shipments {
 
   /**
    * Writes the order with its new shipment (if still at the version read), the shipment's
-   * reference and the tracking head, in one transaction. The head may not name a shipment yet,
+   * reference, the tracking head and the KPI items, in one transaction. The head may not name a shipment yet,
    * and its count of early events must still be the one read (a head without the count has
    * none), so no event kept meanwhile is left out of the shipment.
    */
@@ -86,50 +91,49 @@ export class ShipmentsRepository implements Shipments {
       earlyEventCount === 0
         ? '(attribute_not_exists(earlyEvents) OR earlyEvents = :seen)'
         : 'earlyEvents = :seen';
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: orderItem(storeId, order, stored.version + 1),
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: { ':version': stored.version },
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...shipmentRefKey(storeId, shipment.id),
+            entity: 'shipmentRef',
+            storeId,
+            orderId: order.id,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...trackingHeadKey(storeId, shipment.carrier, shipment.trackingNumber),
+            entity: 'trackingHead',
+            storeId,
+            carrier: shipment.carrier,
+            trackingNumber: shipment.trackingNumber,
+            shipmentId: shipment.id,
+            orderId: order.id,
+            earlyEvents: earlyEventCount,
+          },
+          ConditionExpression: `attribute_not_exists(pk) OR (attribute_not_exists(shipmentId) AND ${sameCount})`,
+          ExpressionAttributeValues: { ':seen': earlyEventCount },
+        },
+      },
+      ...kpiWrites(this.tableName, storeId, stored.order, order, this.clock.now()),
+    ];
+    assertTransactionSize(items, `shipment ${shipment.id}`);
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: orderItem(storeId, order, stored.version + 1),
-                ConditionExpression: 'version = :version',
-                ExpressionAttributeValues: { ':version': stored.version },
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...shipmentRefKey(storeId, shipment.id),
-                  entity: 'shipmentRef',
-                  storeId,
-                  orderId: order.id,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...trackingHeadKey(storeId, shipment.carrier, shipment.trackingNumber),
-                  entity: 'trackingHead',
-                  storeId,
-                  carrier: shipment.carrier,
-                  trackingNumber: shipment.trackingNumber,
-                  shipmentId: shipment.id,
-                  orderId: order.id,
-                  earlyEvents: earlyEventCount,
-                },
-                ConditionExpression: `attribute_not_exists(pk) OR (attribute_not_exists(shipmentId) AND ${sameCount})`,
-                ExpressionAttributeValues: { ':seen': earlyEventCount },
-              },
-            },
-          ],
-        }),
-      );
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
       return 'created';
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;

@@ -1,10 +1,36 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+/**
+ * Stores on the main table, with the registry the nightly KPI scheduler finds them by
+ * (docs/kpis.md "Schedules"): `STORES#TZ#<zone>` / `<storeId>` per store, and the set of zones in
+ * use on `STORES#TIMEZONES` / `#SET`, written in the same transaction as the store's creation or
+ * timezone change, so the registry never disagrees with the stores.
+ */
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { apiKeyMatches, storeIdOfApiKey } from '../stores/api-keys.ts';
 import type { ShippingWebhookSecret } from '../stores/shipping-webhook-secrets.ts';
 import type { Store, StoreRecord } from '../stores/store.ts';
+import { storeOfZoneKey, timeZonesKey } from './kpi-keys.ts';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 export const storeKey = (storeId: string) => ({ pk: `STORE#${storeId}`, sk: '#STORE' });
+
+/** Attempts at a store's creation while other transactions hold the set of zones. */
+const createAttempts = 8;
+
+/** A transaction cancelled only because another one was writing one of its items meanwhile. */
+function isTransactionConflict(error: unknown): boolean {
+  return (
+    error instanceof TransactionCanceledException &&
+    (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict')
+  );
+}
 
 export class StoresRepository {
   constructor(
@@ -12,14 +38,33 @@ export class StoresRepository {
     private readonly tableName: string,
   ) {}
 
+  /**
+   * The store, its registry item and its zone in the set of zones, in one transaction. Stores
+   * created at the same moment all add to the one set of zones, so a transaction conflict there
+   * is retried (the store's own id is new: the retry cannot write it twice).
+   */
   async create(store: StoreRecord): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...storeKey(store.id), entity: 'store', ...store },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    const command = new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...storeKey(store.id), entity: 'store', ...store },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        ...this.registryEntry(store.id, store.timezone),
+      ],
+    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(command);
+        return;
+      } catch (error) {
+        if (attempt >= createAttempts || !isTransactionConflict(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+      }
+    }
   }
 
   async get(storeId: string): Promise<StoreRecord | undefined> {
@@ -39,35 +84,58 @@ export class StoresRepository {
     return store !== undefined && apiKeyMatches(apiKey, store.apiKeyHash) ? store : undefined;
   }
 
-  /** Writes timezone and settings if nobody changed the store since `expectedVersion`. */
+  /**
+   * Writes timezone and settings if nobody changed the store since it was read (`expected`: its
+   * version and timezone then). A new timezone moves the store's registry item in the same
+   * transaction; the guard makes `expected.timezone` the one the registry holds.
+   */
   async update(
     storeId: string,
     change: Pick<Store, 'timezone' | 'settings'>,
-    expectedVersion: number,
+    expected: { readonly version: number; readonly timezone: string },
   ): Promise<'updated' | 'conflict'> {
+    const update = {
+      TableName: this.tableName,
+      Key: storeKey(storeId),
+      UpdateExpression: 'SET #timezone = :timezone, #settings = :settings, #version = :next',
+      ConditionExpression: '#version = :expected',
+      ExpressionAttributeNames: {
+        '#timezone': 'timezone',
+        '#settings': 'settings',
+        '#version': 'version',
+      },
+      ExpressionAttributeValues: {
+        ':timezone': change.timezone,
+        ':settings': change.settings,
+        ':expected': expected.version,
+        ':next': expected.version + 1,
+      },
+    };
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: storeKey(storeId),
-          UpdateExpression: 'SET #timezone = :timezone, #settings = :settings, #version = :next',
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: {
-            '#timezone': 'timezone',
-            '#settings': 'settings',
-            '#version': 'version',
-          },
-          ExpressionAttributeValues: {
-            ':timezone': change.timezone,
-            ':settings': change.settings,
-            ':expected': expectedVersion,
-            ':next': expectedVersion + 1,
-          },
-        }),
-      );
+      if (change.timezone === expected.timezone) {
+        await this.client.send(new UpdateCommand(update));
+      } else {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Update: update },
+              { Delete: { TableName: this.tableName, Key: storeOfZoneKey(expected.timezone, storeId) } },
+              ...this.registryEntry(storeId, change.timezone),
+            ],
+          }),
+        );
+      }
       return 'updated';
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return 'conflict';
+      if (
+        error instanceof TransactionCanceledException &&
+        (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed')
+      ) {
+        return 'conflict';
+      }
+      // Another store's creation or move held the set of zones: read again and retry, as for a new version.
+      if (isTransactionConflict(error)) return 'conflict';
       throw error;
     }
   }
@@ -98,5 +166,26 @@ export class StoresRepository {
       if (error instanceof ConditionalCheckFailedException) return 'conflict';
       throw error;
     }
+  }
+
+  /** The store's item under its zone, and the zone added to the set of zones in use. */
+  private registryEntry(storeId: string, timeZone: string): TransactItem[] {
+    return [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...storeOfZoneKey(timeZone, storeId), entity: 'storeOfZone', storeId, timezone: timeZone },
+        },
+      },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: timeZonesKey,
+          UpdateExpression: 'ADD #zones :zone SET #entity = :entity',
+          ExpressionAttributeNames: { '#zones': 'zones', '#entity': 'entity' },
+          ExpressionAttributeValues: { ':zone': new Set([timeZone]), ':entity': 'timeZones' },
+        },
+      },
+    ];
   }
 }

@@ -1,17 +1,13 @@
 /**
  * Where the shipping events consumer reads and writes (key layout in `shipping-keys.ts`): the
  * tracking head that routes an event to its shipment's order, the order itself (a Put guarded by
- * the version read, as every order write), and the early events kept for a tracking number no
- * shipment has yet.
+ * the version read, as every order write, in one transaction with the KPI items the event brings),
+ * and the early events kept for a tracking number no shipment has yet.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Order } from '../domain/order.ts';
+import type { Clock } from '../domain/ports.ts';
 import type { TrackingEvent } from '../domain/shipping.ts';
 import type {
   KeepOutcome,
@@ -19,8 +15,10 @@ import type {
   TrackingHead,
   VersionedOrder,
 } from '../shipping/apply-tracking-event.ts';
-import { orderItem, orderKey, storedOrder } from './order-items.ts';
+import { saveOrderWithKpis } from './kpi-writes.ts';
+import { orderKey, storedOrder } from './order-items.ts';
 import { earlyEventKey, earlyEventTtlDays, trackingHeadKey } from './shipping-keys.ts';
+import { systemClock } from './system.ts';
 
 /** The DynamoDB TTL (epoch seconds) of an early event received at `receivedAt`. */
 export function earlyEventTtl(receivedAt: string): number {
@@ -31,6 +29,8 @@ export class TrackingRepository implements TrackingEvents {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** When writes happen: a fact written more than an hour after it happened marks its hour stale. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async head(storeId: string, carrier: string, trackingNumber: string): Promise<TrackingHead | undefined> {
@@ -55,21 +55,9 @@ export class TrackingRepository implements TrackingEvents {
     return { version, order };
   }
 
-  async saveOrder(storeId: string, read: VersionedOrder, next: Order): Promise<'saved' | 'conflict'> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: orderItem(storeId, next, read.version + 1),
-          ConditionExpression: 'version = :read',
-          ExpressionAttributeValues: { ':read': read.version },
-        }),
-      );
-      return 'saved';
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'conflict';
-      throw error;
-    }
+  /** A delivery, an exception or a moved delivery time brings facts: then the Put becomes a transaction. */
+  saveOrder(storeId: string, read: VersionedOrder, next: Order): Promise<'saved' | 'conflict'> {
+    return saveOrderWithKpis(this.client, this.tableName, storeId, read, next, this.clock.now());
   }
 
   /**

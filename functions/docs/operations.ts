@@ -3,6 +3,8 @@ import * as z from 'zod/mini';
 import { catalogOperations } from '../catalog/api.ts';
 import { checkoutOperation } from '../checkout/api.ts';
 import { operation } from '../http/operation.ts';
+import { kpiReadOperations } from '../kpis/api.ts';
+import { rollupJobOperations } from '../kpis/jobs-api.ts';
 import { orderOperations } from '../orders/api.ts';
 import { reviewOperations } from '../orders/reviews-api.ts';
 import { paymentOperations } from '../payments/api.ts';
@@ -41,4 +43,6 @@ export const allOperations = [
   ...paymentOperations,
   ...shipmentOperations,
   ...shippingWebhookOperations,
+  ...kpiReadOperations,
+  ...rollupJobOperations,
 ];

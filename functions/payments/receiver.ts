@@ -4,14 +4,9 @@
  * a send on a remembered event id would lose the event for good if that send then failed. The
  * consumer deduplicates with conditional writes. Nothing is recorded for a bad signature.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { logger } from '../adapters/logger.ts';
-import { type ApiError, InvalidSignature, PayloadTooLarge, ValidationFailed } from '../domain/errors.ts';
-import { internalProblem, problemFor, problemResponse } from '../http/problem.ts';
+import { InvalidSignature, ValidationFailed } from '../domain/errors.ts';
+import { headerValue, jsonResponse, webhookReceiver } from '../http/webhook.ts';
 import { verifyStripeSignature } from './signature.ts';
-
-/** The contract's body limit (section 1), before any verification work. */
-export const maxWebhookBodyBytes = 256 * 1024;
 
 /** What the consumer reads besides the body: enough to log and route without parsing it. */
 export interface AcceptedDelivery {
@@ -30,61 +25,23 @@ export interface ReceiverDependencies {
 }
 
 export function stripeWebhookReceiver(deps: ReceiverDependencies) {
-  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-    const requestId = event.requestContext.requestId;
-    const respond = (response: APIGatewayProxyStructuredResultV2) => ({
-      ...response,
-      headers: { ...response.headers, 'x-request-id': requestId },
+  // Stripe retries a 5xx delivery, so an event that could not be queued is not lost.
+  return webhookReceiver('webhook delivery not accepted', async (event, body) => {
+    const verified = verifyStripeSignature({
+      rawBody: body,
+      header: headerValue(event, 'stripe-signature'),
+      secret: await deps.webhookSecret(),
+      nowSeconds: deps.nowSeconds(),
     });
-    try {
-      const body = rawBodyOf(event);
-      const verified = verifyStripeSignature({
-        rawBody: body,
-        header: headerValue(event, 'stripe-signature'),
-        secret: await deps.webhookSecret(),
-        nowSeconds: deps.nowSeconds(),
-      });
-      if (!verified) {
-        throw new InvalidSignature(
-          'The Stripe-Signature header is missing, stale or does not match the body and the endpoint secret.',
-        );
-      }
-      const rawBody = Buffer.from(body).toString('utf8');
-      await deps.enqueue({ ...eventIdentity(rawBody), rawBody });
-      return respond({
-        statusCode: 200,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ received: true }),
-      });
-    } catch (error) {
-      if (isClientError(error)) return respond(problemResponse(problemFor(error, requestId)));
-      // Stripe retries a 5xx delivery, so an event that could not be queued is not lost.
-      logger.error('webhook delivery not accepted', {
-        requestId,
-        error: error instanceof Error ? error : String(error),
-      });
-      return respond(problemResponse(internalProblem(requestId)));
+    if (!verified) {
+      throw new InvalidSignature(
+        'The Stripe-Signature header is missing, stale or does not match the body and the endpoint secret.',
+      );
     }
-  };
-}
-
-function isClientError(error: unknown): error is ApiError {
-  return (
-    error instanceof InvalidSignature || error instanceof PayloadTooLarge || error instanceof ValidationFailed
-  );
-}
-
-function rawBodyOf(event: APIGatewayProxyEventV2): Uint8Array {
-  const body =
-    event.body === undefined
-      ? Buffer.alloc(0)
-      : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
-  if (body.length > maxWebhookBodyBytes) {
-    throw new PayloadTooLarge(
-      `The request body is ${body.length} bytes; the limit is ${maxWebhookBodyBytes} (256 KiB).`,
-    );
-  }
-  return body;
+    const rawBody = body.toString('utf8');
+    await deps.enqueue({ ...eventIdentity(rawBody), rawBody });
+    return jsonResponse(200, { received: true });
+  });
 }
 
 /** A signed body is Stripe's; one without an event id and type is not an event we can queue. */
@@ -102,11 +59,4 @@ function eventIdentity(rawBody: string): { eventId: string; eventType: string } 
   throw new ValidationFailed('The body is not a Stripe event (no string id and type).', {
     errors: [{ path: '', message: 'expected a Stripe event' }],
   });
-}
-
-function headerValue(event: APIGatewayProxyEventV2, name: string): string | undefined {
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === name) return value;
-  }
-  return undefined;
 }

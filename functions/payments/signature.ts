@@ -6,7 +6,7 @@
  * `t` must be within the tolerance of now, in either direction. Where this is stricter than the
  * SDK (future timestamps, a zero-padded `t`), a header Stripe sends is never affected.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { anySignatureMatches, hmacSignature, parseSignatureHeader } from '../http/webhook-signature.ts';
 
 /** Stripe's default tolerance, and the contract's. */
 export const signatureToleranceSeconds = 300;
@@ -23,46 +23,13 @@ export interface SignatureCheck {
 
 /** True only when the header carries a fresh timestamp and a `v1` signature of this body. */
 export function verifyStripeSignature(check: SignatureCheck): boolean {
-  const parsed = parseSignatureHeader(check.header);
+  // Not lenient: Stripe pads nothing, and the SDK would not accept a padded key either.
+  const parsed = parseSignatureHeader(check.header, { lenient: false });
   if (parsed === undefined) return false;
   const tolerance = check.toleranceSeconds ?? signatureToleranceSeconds;
   if (Math.abs(check.nowSeconds - parsed.timestamp) > tolerance) return false;
-  const expected = createHmac('sha256', check.secret)
-    .update(`${parsed.timestampText}.`)
-    .update(check.rawBody)
-    .digest();
-  let matched = false;
-  // Every candidate is compared, so the time taken does not tell which one matched.
-  for (const candidate of parsed.signatures) {
-    if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) matched = true;
-  }
-  return matched;
-}
-
-interface ParsedHeader {
-  readonly timestamp: number;
-  /** The timestamp exactly as signed. */
-  readonly timestampText: string;
-  readonly signatures: readonly Buffer[];
-}
-
-function parseSignatureHeader(header: string | undefined): ParsedHeader | undefined {
-  if (header === undefined || header.length > 4096) return undefined;
-  let timestampText: string | undefined;
-  const signatures: Buffer[] = [];
-  for (const part of header.split(',')) {
-    const separator = part.indexOf('=');
-    if (separator < 0) continue;
-    // No trimming: Stripe sends none, and the SDK would not accept a padded key either.
-    const key = part.slice(0, separator);
-    const value = part.slice(separator + 1);
-    // Two timestamps make the header ambiguous; other schemes (`v0`) are ignored, as by the SDK.
-    if (key === 't') {
-      if (timestampText !== undefined) return undefined;
-      timestampText = value;
-    } else if (key === 'v1' && /^[0-9a-f]{64}$/.test(value)) signatures.push(Buffer.from(value, 'hex'));
-  }
-  if (timestampText === undefined || !/^(0|[1-9]\d{0,11})$/.test(timestampText) || signatures.length === 0)
-    return undefined;
-  return { timestamp: Number(timestampText), timestampText, signatures };
+  return anySignatureMatches(
+    parsed.signatures,
+    hmacSignature(check.secret, parsed.timestampText, check.rawBody),
+  );
 }

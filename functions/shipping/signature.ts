@@ -5,7 +5,7 @@
  * rotates; a `v1` made with either is accepted. Several `v1` values may be sent (a sender in the
  * middle of its own rotation), as in Stripe's scheme that this one follows.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { anySignatureMatches, hmacSignature, parseSignatureHeader } from '../http/webhook-signature.ts';
 
 /** The contract's tolerance. */
 export const signatureToleranceSeconds = 300;
@@ -31,16 +31,15 @@ const decoySecret = 'whsec_ship_decoy_never_valid';
 
 /** True only when the header carries a fresh timestamp and a `v1` of this body under one of `secrets`. */
 export function verifyShippingSignature(check: SignatureCheck): boolean {
-  const parsed = parseSignatureHeader(check.header);
+  // Lenient: the senders are carriers' and aggregators' own code, not one SDK.
+  const parsed = parseSignatureHeader(check.header, { lenient: true });
   const secrets = check.secrets.length === 0 ? [decoySecret] : check.secrets;
   const timestampText = parsed?.timestampText ?? '0';
   let matched = false;
-  // Every secret and every candidate is compared, so the time taken does not tell which matched.
+  // Every secret is tried, so the time taken does not tell which one matched.
   for (const secret of secrets) {
-    const expected = signature(secret, timestampText, check.rawBody);
-    for (const candidate of parsed?.signatures ?? []) {
-      if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) matched = true;
-    }
+    const expected = hmacSignature(secret, timestampText, check.rawBody);
+    if (anySignatureMatches(parsed?.signatures ?? [], expected)) matched = true;
   }
   if (parsed === undefined || check.secrets.length === 0) return false;
   const tolerance = check.toleranceSeconds ?? signatureToleranceSeconds;
@@ -54,39 +53,5 @@ export function shippingSignatureHeader(
   rawBody: Uint8Array | string,
 ): string {
   const body = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody;
-  return `t=${timestamp},v1=${signature(secret, String(timestamp), body).toString('hex')}`;
-}
-
-function signature(secret: string, timestampText: string, rawBody: Uint8Array): Buffer {
-  return createHmac('sha256', secret).update(`${timestampText}.`).update(rawBody).digest();
-}
-
-interface ParsedHeader {
-  readonly timestamp: number;
-  /** The timestamp exactly as signed. */
-  readonly timestampText: string;
-  readonly signatures: readonly Buffer[];
-}
-
-function parseSignatureHeader(header: string | undefined): ParsedHeader | undefined {
-  if (header === undefined || header.length > 4096) return undefined;
-  let timestampText: string | undefined;
-  const signatures: Buffer[] = [];
-  for (const part of header.split(',')) {
-    const separator = part.indexOf('=');
-    if (separator < 0) continue;
-    const key = part.slice(0, separator).trim();
-    const value = part.slice(separator + 1).trim();
-    // Two timestamps make the header ambiguous; unknown schemes are ignored for future versions.
-    if (key === 't') {
-      if (timestampText !== undefined) return undefined;
-      timestampText = value;
-    } else if (key === 'v1' && /^[0-9a-fA-F]{64}$/.test(value)) {
-      signatures.push(Buffer.from(value, 'hex'));
-    }
-  }
-  if (timestampText === undefined || !/^(0|[1-9]\d{0,11})$/.test(timestampText) || signatures.length === 0) {
-    return undefined;
-  }
-  return { timestamp: Number(timestampText), timestampText, signatures };
+  return `t=${timestamp},v1=${hmacSignature(secret, String(timestamp), body).toString('hex')}`;
 }

@@ -23,10 +23,11 @@ import type { Store, StoreRecord } from './store.ts';
 export interface StoreWriter {
   create(store: StoreRecord): Promise<void>;
   get(storeId: string): Promise<StoreRecord | undefined>;
+  /** `expected`: the version and timezone the store was read at (a new timezone moves its registry item). */
   update(
     storeId: string,
     change: Pick<Store, 'timezone' | 'settings'>,
-    expectedVersion: number,
+    expected: { readonly version: number; readonly timezone: string },
   ): Promise<'updated' | 'conflict'>;
   replaceShippingWebhookSecrets(
     storeId: string,
@@ -97,7 +98,8 @@ export async function updateStore(
             '/settings',
           );
     const timezone = request.timezone ?? store.timezone;
-    if ((await deps.stores.update(store.id, { timezone, settings }, store.version)) === 'updated') {
+    const expected = { version: store.version, timezone: store.timezone };
+    if ((await deps.stores.update(store.id, { timezone, settings }, expected)) === 'updated') {
       return { ...store, timezone, settings };
     }
     const latest = await deps.stores.get(store.id);

@@ -10,20 +10,22 @@ import { createStore, problem, putProduct, type TestStore } from '../support/api
 import { eventually } from '../support/orders-flow.ts';
 import {
   createShipment,
+  paidOrder,
+  type Shipment,
+  type ShippedOrder,
+  shippedOrder,
+  type TrackingEvent,
+} from '../support/shipments.ts';
+import {
   deliver,
   earlyEventItem,
-  getShippedOrder,
   hasEvents,
   nowSeconds,
   orderVersion,
-  paidOrder,
   postTrackingEvents,
-  type Shipment,
-  type ShippedOrder,
   shipmentWhen,
   shippingQueueDepth,
   signatureHeader,
-  type TrackingEvent,
   trackingEvent,
   trackingItems,
   uniqueTrackingNumber,
@@ -177,7 +179,7 @@ describe('POST /v1/webhooks/shipping/{storeId}', () => {
       outForDelivery.eventId,
       delivered.eventId,
     ]);
-    expect((await getShippedOrder(store, order.id)).fulfilmentStatus).toBe('delivered');
+    expect((await shippedOrder(store, order.id)).fulfilmentStatus).toBe('delivered');
   });
 
   it('ranks events of the same instant as the contract says: delivered > returned > exception > out_for_delivery > in_transit', async () => {
@@ -240,7 +242,7 @@ describe('POST /v1/webhooks/shipping/{storeId}', () => {
 
     const final = await shipmentWhen(store, shipment.id, () => true);
     expect(final.events).toEqual([event]);
-    const finalOrder = await getShippedOrder(store, order.id);
+    const finalOrder = await shippedOrder(store, order.id);
     expect(finalOrder.timeline.filter((entry) => entry.type === 'shipment_update')).toHaveLength(1);
     // Six deliveries of one event: a single write of the order.
     expect(await orderVersion(store.id, order.id)).toBe((versionBefore ?? Number.NaN) + 1);
@@ -255,14 +257,14 @@ describe('POST /v1/webhooks/shipping/{storeId}', () => {
       trackingNumber: uniqueTrackingNumber(),
       lines: [{ sku: 'A', quantity: 2 }],
     });
-    expect((await getShippedOrder(store, order.id)).fulfilmentStatus).toBe('partially_shipped');
+    expect((await shippedOrder(store, order.id)).fulfilmentStatus).toBe('partially_shipped');
     const second = await createShipment(store, order.id, { trackingNumber: uniqueTrackingNumber() });
-    expect((await getShippedOrder(store, order.id)).fulfilmentStatus).toBe('shipped');
+    expect((await shippedOrder(store, order.id)).fulfilmentStatus).toBe('shipped');
 
     const base = Date.now();
     const fulfilment = (expected: string) =>
       eventually(
-        () => getShippedOrder(store, order.id),
+        () => shippedOrder(store, order.id),
         (current) => current.fulfilmentStatus === expected,
       );
     const event = (shipment: Shipment, status: TrackingEvent['status'], seconds: number) =>
@@ -270,7 +272,7 @@ describe('POST /v1/webhooks/shipping/{storeId}', () => {
 
     await deliver(store, [event(first, 'delivered', 1)]);
     await shipmentWhen(store, first.id, (shipment) => shipment.status === 'delivered');
-    expect((await getShippedOrder(store, order.id)).fulfilmentStatus).toBe('shipped');
+    expect((await shippedOrder(store, order.id)).fulfilmentStatus).toBe('shipped');
 
     await deliver(store, [event(second, 'exception', 2)]);
     expect((await fulfilment('exception')).fulfilmentStatus).toBe('exception');

@@ -4,53 +4,36 @@
  * sends nothing. SDK clients are mocked; signatures are real.
  */
 import { createHmac } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { mainTable, tableEnvVar } from '../../lib/data-model.ts';
 import { queueUrlEnvVar } from '../../lib/runtime-env.ts';
-import { httpEvent, testContext } from '../support/events.ts';
+import { testContext } from '../support/events.ts';
+import { webhookDelivery, webhookHandlerUnderTest } from '../support/webhook-handlers.ts';
 
 const storeId = 'str_handlertest0000001';
 const secret = 'whsec_ship_handler_test';
 const queueUrl = 'https://sqs.us-east-1.amazonaws.com/000000000000/shipping-events';
 const tableName = 'salesops-main-handler-test';
-const sqs = mockClient(SQSClient);
-const dynamodb = mockClient(DynamoDBClient);
+const { sqs, dynamodb, handler } = webhookHandlerUnderTest(
+  () => import('../../functions/shipping/webhook-handler.ts'),
+  {
+    [queueUrlEnvVar('shipping-events')]: queueUrl,
+    [tableEnvVar(mainTable)]: tableName,
+    DYNAMODB_ENDPOINT: '',
+    // The 500 cases log their cause by design; the test asserts on the response instead.
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  },
+);
 const documents = mockClient(DynamoDBDocumentClient);
 
-type Handler = (
-  event: ReturnType<typeof httpEvent>,
-  context: unknown,
-) => Promise<APIGatewayProxyStructuredResultV2>;
-let handler: Handler;
-
-beforeAll(async () => {
-  vi.stubEnv(queueUrlEnvVar('shipping-events'), queueUrl);
-  vi.stubEnv(tableEnvVar(mainTable), tableName);
-  vi.stubEnv('SQS_ENDPOINT', '');
-  vi.stubEnv('DYNAMODB_ENDPOINT', '');
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  // The 500 cases log their cause by design; the test asserts on the response instead.
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-  ({ handler } = (await import('../../functions/shipping/webhook-handler.ts')) as unknown as {
-    handler: Handler;
-  });
-});
-
 afterAll(() => {
-  vi.unstubAllEnvs();
-  sqs.restore();
-  dynamodb.restore();
   documents.restore();
 });
 
 beforeEach(() => {
-  sqs.reset();
-  dynamodb.reset();
   documents.reset();
   documents
     .on(GetCommand)
@@ -83,15 +66,16 @@ function sign(body: string, options: { secret?: string; timestamp?: number } = {
   return `t=${timestamp},v1=${v1}`;
 }
 
-function delivery(body: string, signature: string | undefined, toStore = storeId) {
-  const request = httpEvent({
-    routeKey: 'POST /v1/webhooks/shipping/{storeId}',
-    path: `/v1/webhooks/shipping/${toStore}`,
-    pathParameters: { storeId: toStore },
-    ...(signature === undefined ? {} : { headers: { 'x-salesops-signature': signature } }),
-  });
-  return { ...request, body };
-}
+const delivery = (body: string, signature: string | undefined, toStore = storeId) =>
+  webhookDelivery(
+    {
+      routeKey: 'POST /v1/webhooks/shipping/{storeId}',
+      path: `/v1/webhooks/shipping/${toStore}`,
+      pathParameters: { storeId: toStore },
+    },
+    body,
+    { 'x-salesops-signature': signature },
+  );
 
 const queuedBodies = () =>
   sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries ?? []);

@@ -2,46 +2,25 @@
  * The receiver's accept path costs exactly one SQS send and no DynamoDB call; a bad signature
  * costs neither. SDK clients are mocked, the signature is real (made by the Stripe SDK).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { queueUrlEnvVar, secretEnvVars } from '../../lib/runtime-env.ts';
-import { httpEvent, testContext } from '../support/events.ts';
+import { testContext } from '../support/events.ts';
+import { webhookDelivery, webhookHandlerUnderTest } from '../support/webhook-handlers.ts';
 
 const secret = 'whsec_handler_test';
 const queueUrl = 'https://sqs.us-east-1.amazonaws.com/000000000000/payment-events';
-const sqs = mockClient(SQSClient);
-const dynamodb = mockClient(DynamoDBClient);
-
-type Handler = (
-  event: ReturnType<typeof httpEvent>,
-  context: unknown,
-) => Promise<APIGatewayProxyStructuredResultV2>;
-let handler: Handler;
-
-beforeAll(async () => {
-  vi.stubEnv(queueUrlEnvVar('payment-events'), queueUrl);
-  vi.stubEnv('STRIPE_WEBHOOK_SECRET', secret);
-  vi.stubEnv(secretEnvVars.stripeWebhookSecret, '');
-  vi.stubEnv('SQS_ENDPOINT', '');
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  ({ handler } = (await import('../../functions/payments/webhook-handler.ts')) as unknown as {
-    handler: Handler;
-  });
-});
-
-afterAll(() => {
-  vi.unstubAllEnvs();
-  sqs.restore();
-  dynamodb.restore();
-});
+const { sqs, dynamodb, handler } = webhookHandlerUnderTest(
+  () => import('../../functions/payments/webhook-handler.ts'),
+  {
+    [queueUrlEnvVar('payment-events')]: queueUrl,
+    STRIPE_WEBHOOK_SECRET: secret,
+    [secretEnvVars.stripeWebhookSecret]: '',
+  },
+);
 
 beforeEach(() => {
-  sqs.reset();
-  dynamodb.reset();
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
 });
 
@@ -55,14 +34,10 @@ const event = {
 };
 const payload = JSON.stringify(event, null, 2);
 
-function delivery(signature: string | undefined, body = payload) {
-  const request = httpEvent({
-    routeKey: 'POST /v1/webhooks/stripe',
-    path: '/v1/webhooks/stripe',
-    ...(signature === undefined ? {} : { headers: { 'stripe-signature': signature } }),
+const delivery = (signature: string | undefined, body = payload) =>
+  webhookDelivery({ routeKey: 'POST /v1/webhooks/stripe', path: '/v1/webhooks/stripe' }, body, {
+    'stripe-signature': signature,
   });
-  return { ...request, body };
-}
 
 describe('the Stripe webhook handler', () => {
   it('queues a verified delivery with one SendMessage and no DynamoDB call, then answers 200', async () => {

@@ -11,21 +11,20 @@
  * the effects: one order write and one fraud check message per good record.
  */
 import { randomUUID } from 'node:crypto';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import {
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import type { SQSRecord } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { createQueues, type LocalQueue } from '../../bin/local/queues.ts';
-import { type SqsEmulator, startSqsEmulator } from '../../bin/local/sqs-emulator.ts';
-import { startSqsPoller } from '../../bin/local/sqs-poller.ts';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { LocalQueue } from '../../bin/local/queues.ts';
 import { queueUrlEnvVar } from '../../lib/runtime-env.ts';
 import { functionDefinition } from '../../lib/topology.ts';
 import { checkoutBody, createStore, putProduct, type TestStore } from '../support/api.ts';
+import {
+  countBy,
+  createTestQueues,
+  recordOrderWrites,
+  runPoisonBatch,
+  startTestSqs,
+  type TestSqs,
+} from '../support/fauxqs.ts';
 import { simulatorStripe } from '../support/stripe.ts';
 
 type Handler = typeof import('../../functions/payments/events-handler.ts')['handler'];
@@ -48,72 +47,36 @@ const poisonBody = '{"id": "evt_poison", "type": "payment_intent.amount_capturab
 const WAIT = { timeout: 45_000, interval: 100 };
 
 let handler: Handler;
-let emulator: SqsEmulator;
+let fauxqs: TestSqs;
 let sqs: SQSClient;
-let queues: { paymentEvents: LocalQueue; fraudChecks: LocalQueue };
+let queues: { 'payment-events': LocalQueue; 'fraud-checks': LocalQueue };
 /** The main table's keys of every order item this process wrote. */
-const orderWrites: string[] = [];
+let orderWrites: string[];
 
 beforeAll(async () => {
   Object.assign(process.env, inject('stackEnvironment'));
-  emulator = await startSqsEmulator();
-  sqs = new SQSClient({
-    endpoint: emulator.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  queues = await createTestQueues();
-  // The consumer's fraud checks go to this test's fauxqs, where nothing consumes them: each can be
-  // counted, and the stack's fraud screening does not move the orders on while they are checked.
-  process.env.SQS_ENDPOINT = emulator.endpoint;
-  process.env[queueUrlEnvVar('fraud-checks')] = queues.fraudChecks.url;
-  const { dynamoClient } = await import('../../functions/adapters/dynamodb.ts');
-  dynamoClient.middlewareStack.add(
-    (next, context) => async (args) => {
-      const { input } = args;
-      if (context.commandName === 'PutItemCommand' && 'Item' in input) {
-        recordOrderWrite(input.Item);
-      }
-      if (context.commandName === 'TransactWriteItemsCommand' && 'TransactItems' in input) {
-        for (const item of input.TransactItems ?? []) {
-          if ('Put' in item) recordOrderWrite(item.Put?.Item);
-        }
-      }
-      return next(args);
-    },
-    // At `build` the document client has marshalled the items into attribute values.
-    { step: 'build', name: 'recordOrderWrites' },
-  );
-  ({ handler } = await import('../../functions/payments/events-handler.ts'));
-});
-
-afterAll(async () => {
-  sqs?.destroy();
-  await emulator?.stop();
-});
-
-/** The order items written (`pk`s), whichever way: Put or a Put inside a transaction. */
-function recordOrderWrite(item: Record<string, AttributeValue> | undefined): void {
-  const pk = item?.pk?.S;
-  if (item?.sk?.S === '#ORDER' && pk !== undefined) orderWrites.push(pk);
-}
-
-async function createTestQueues(): Promise<{ paymentEvents: LocalQueue; fraudChecks: LocalQueue }> {
-  const created = await createQueues(
+  fauxqs = await startTestSqs();
+  sqs = fauxqs.sqs;
+  queues = await createTestQueues(
     sqs,
     [
       { name: 'payment-events', maxReceiveCount, batchSize: 10 },
       { name: 'fraud-checks', maxReceiveCount, batchSize: 10 },
     ],
-    `poison${randomUUID().slice(0, 8)}-`,
-    { visibilityTimeoutSeconds },
+    { prefix: 'poison', visibilityTimeoutSeconds },
   );
-  const paymentEvents = created['payment-events'];
-  const fraudChecks = created['fraud-checks'];
-  if (paymentEvents === undefined || fraudChecks === undefined)
-    throw new Error('createQueues missed a queue');
-  return { paymentEvents, fraudChecks };
-}
+  // The consumer's fraud checks go to this test's fauxqs, where nothing consumes them: each can be
+  // counted, and the stack's fraud screening does not move the orders on while they are checked.
+  process.env.SQS_ENDPOINT = fauxqs.endpoint;
+  process.env[queueUrlEnvVar('fraud-checks')] = queues['fraud-checks'].url;
+  const { dynamoClient } = await import('../../functions/adapters/dynamodb.ts');
+  orderWrites = recordOrderWrites(dynamoClient);
+  ({ handler } = await import('../../functions/payments/events-handler.ts'));
+});
+
+afterAll(async () => {
+  await fauxqs?.stop();
+});
 
 /** Every message waiting in a queue that nothing consumes, each received once. */
 async function drain(queueUrl: string): Promise<string[]> {
@@ -159,25 +122,6 @@ async function authorisedEvent(paymentIntentId: string): Promise<string> {
   });
 }
 
-async function queueDepth(queueUrl: string): Promise<{ visible: number; inFlight: number }> {
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    visible: Number(Attributes?.ApproximateNumberOfMessages),
-    inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible),
-  };
-}
-
-function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
-  return counts;
-}
-
 describe('payment events consumer on fauxqs', () => {
   it('applies the 9 good records of a batch of 10 exactly once and dead-letters the poison one after maxReceiveCount', async () => {
     // Prepare
@@ -188,54 +132,37 @@ describe('payment events consumer on fauxqs', () => {
     const bodies = await Promise.all(orders.map((order) => authorisedEvent(order.payment.paymentIntentId)));
     // The poison record sits in the middle of the batch: it must not fail its neighbours.
     bodies.splice(4, 0, poisonBody);
-    const queue = queues.paymentEvents;
-    const sent = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: queue.url,
-        Entries: bodies.map((body, index) => ({ Id: String(index), MessageBody: body })),
-      }),
-    );
-    expect(sent.Failed ?? []).toEqual([]);
-    const seen: SQSRecord[] = [];
-    const errors: unknown[] = [];
     const writesBefore = orderWrites.length;
 
     // Act
-    const poller = startSqsPoller({
-      client: sqs,
-      queueUrl: queue.url,
-      queueArn: queue.arn,
-      batchSize: 10,
-      visibilityTimeoutSeconds,
-      functionName: 'paymentEvents',
-      timeoutSeconds: functionDefinition('paymentEvents').timeoutSeconds,
-      onError: (error) => errors.push(error),
-      handler: async (event, context) => {
-        seen.push(...event.Records);
-        return handler(event, context);
+    const run = await runPoisonBatch({
+      sqs,
+      queue: queues['payment-events'],
+      bodies,
+      poisonBody,
+      poller: {
+        batchSize: 10,
+        visibilityTimeoutSeconds,
+        functionName: 'paymentEvents',
+        timeoutSeconds: functionDefinition('paymentEvents').timeoutSeconds,
+        handler: (event, context) => handler(event, context),
       },
+      wait: WAIT,
     });
-    try {
-      await vi.waitFor(async () => expect((await queueDepth(queue.dlqUrl)).visible).toBe(1), WAIT);
-    } finally {
-      await poller.stop();
-    }
 
     // Assess
-    expect(countBy(seen, (record) => record.body)).toEqual(
-      Object.fromEntries(bodies.map((body) => [body, body === poisonBody ? maxReceiveCount : 1])),
-    );
-    expect(
-      seen
-        .filter((record) => record.body === poisonBody)
-        .map((record) => record.attributes.ApproximateReceiveCount),
-    ).toEqual(['1', '2', '3']);
+    expect(run).toMatchObject({
+      receives: Object.fromEntries(bodies.map((body) => [body, body === poisonBody ? maxReceiveCount : 1])),
+      poisonReceiveCounts: ['1', '2', '3'],
+      remaining: { visible: 0, inFlight: 0 },
+      deadLetters: [poisonBody],
+    });
     // One order write and one fraud check per good record, none for the poison one.
     const written = countBy(orderWrites.slice(writesBefore), (pk) => pk);
     expect(written).toEqual(
       Object.fromEntries(orders.map((order) => [`STORE#${store.id}#ORDER#${order.id}`, 1])),
     );
-    const fraudChecks = (await drain(queues.fraudChecks.url)).map((body) => JSON.parse(body));
+    const fraudChecks = (await drain(queues['fraud-checks'].url)).map((body) => JSON.parse(body));
     expect(fraudChecks).toHaveLength(orders.length);
     expect(fraudChecks).toEqual(
       expect.arrayContaining(orders.map((order) => ({ storeId: store.id, orderId: order.id }))),
@@ -250,12 +177,9 @@ describe('payment events consumer on fauxqs', () => {
       expect(current.timeline.filter((entry) => entry.type === 'payment_authorized')).toHaveLength(1);
     }
     expect((await store.call('GET', '/v1/products/A')).body.stock).toBe(11);
-    expect(await queueDepth(queue.url)).toEqual({ visible: 0, inFlight: 0 });
-    const deadLetters = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.dlqUrl }));
-    expect(deadLetters.Messages?.map((message) => message.Body)).toEqual([poisonBody]);
     // Redeliveries of the poison record alone fail their whole (one-record) batch: Powertools says so by throwing.
-    expect(errors.every((error) => error instanceof Error && error.name === 'FullBatchFailureError')).toBe(
-      true,
-    );
+    expect(
+      run.errors.every((error) => error instanceof Error && error.name === 'FullBatchFailureError'),
+    ).toBe(true);
   }, 90_000);
 });

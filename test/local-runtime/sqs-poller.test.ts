@@ -1,33 +1,32 @@
-import { createHash, randomUUID } from 'node:crypto';
-import {
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { createHash } from 'node:crypto';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createQueues, type LocalQueue } from '../../bin/local/queues.ts';
-import { type SqsEmulator, startSqsEmulator } from '../../bin/local/sqs-emulator.ts';
+import type { LocalQueue } from '../../bin/local/queues.ts';
 import { startSqsPoller } from '../../bin/local/sqs-poller.ts';
 import type { QueueDefinition } from '../../lib/topology.ts';
+import {
+  countBy,
+  createTestQueues,
+  queueDepth,
+  runPoisonBatch,
+  sendBatch,
+  startTestSqs,
+  type TestSqs,
+} from '../support/fauxqs.ts';
 
 /** Failed messages come back after one second, which keeps the redrive tests short. */
 const VISIBILITY_TIMEOUT_SECONDS = 1;
 const WAIT = { timeout: 30_000, interval: 100 };
 
-let emulator: SqsEmulator;
+let fauxqs: TestSqs;
 let client: SQSClient;
 /** Receipt handles in every DeleteMessage(Batch) request the client sent. */
 const deletedReceiptHandles: string[] = [];
 
 beforeAll(async () => {
-  emulator = await startSqsEmulator();
-  client = new SQSClient({
-    endpoint: emulator.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  fauxqs = await startTestSqs();
+  client = fauxqs.sqs;
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const { input } = args;
@@ -48,57 +47,24 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  client?.destroy();
-  await emulator?.stop();
+  await fauxqs?.stop();
 });
 
 async function createQueue(definition: Omit<QueueDefinition, 'name'>): Promise<LocalQueue> {
-  const name = 'orders';
-  const created = await createQueues(client, [{ name, ...definition }], `t${randomUUID().slice(0, 8)}-`, {
+  const { orders } = await createTestQueues(client, [{ name: 'orders', ...definition }], {
+    prefix: 't',
     visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
   });
-  const queue = created[name];
-  if (queue === undefined) throw new Error('createQueues returned no queue');
-  return queue;
+  return orders;
 }
 
-async function sendBodies(queueUrl: string, bodies: readonly string[]): Promise<void> {
-  const result = await client.send(
-    new SendMessageBatchCommand({
-      QueueUrl: queueUrl,
-      Entries: bodies.map((body, index) => ({
-        Id: String(index),
-        MessageBody: body,
-        MessageAttributes: {
-          kind: { DataType: 'String', StringValue: 'order.paid' },
-          checksum: { DataType: 'Binary', BinaryValue: Buffer.from([1, 2, 3]) },
-        },
-      })),
-    }),
-  );
-  expect(result.Failed ?? []).toEqual([]);
-}
+const attributes = {
+  kind: { DataType: 'String', StringValue: 'order.paid' },
+  checksum: { DataType: 'Binary', BinaryValue: Buffer.from([1, 2, 3]) },
+};
 
-async function queueCounts(queueUrl: string): Promise<{ visible: number; inFlight: number }> {
-  const { Attributes } = await client.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    visible: Number(Attributes?.ApproximateNumberOfMessages),
-    inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible),
-  };
-}
-
-function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const item of items) {
-    counts[key(item)] = (counts[key(item)] ?? 0) + 1;
-  }
-  return counts;
-}
+const sendBodies = (queueUrl: string, bodies: readonly string[]) =>
+  sendBatch(client, queueUrl, bodies, attributes);
 
 describe('createQueues', () => {
   it('gives each queue a dead-letter queue, its maxReceiveCount and the visibility timeout', async () => {
@@ -127,50 +93,43 @@ describe('startSqsPoller', () => {
     const bodies = Array.from({ length: 10 }, (_, index) =>
       JSON.stringify({ orderId: `order-${index}`, poison: index === 4 }),
     );
-    const poisonBody = bodies[4];
-    await sendBodies(queue.url, bodies);
-    const seen: SQSRecord[] = [];
+    const poisonBody = JSON.stringify({ orderId: 'order-4', poison: true });
     const requestIds: string[] = [];
-    const errors: unknown[] = [];
     const deletesBefore = deletedReceiptHandles.length;
 
     // Act
-    const poller = startSqsPoller({
-      client,
-      queueUrl: queue.url,
-      queueArn: queue.arn,
-      batchSize: 10,
-      visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
-      functionName: 'fulfilment',
-      onError: (error) => errors.push(error),
-      handler: async (event, context) => {
-        seen.push(...event.Records);
-        requestIds.push(context.awsRequestId);
-        expect(context.functionName).toBe('fulfilment');
-        expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
-        return {
-          batchItemFailures: event.Records.filter((record) => record.body === poisonBody).map((record) => ({
-            itemIdentifier: record.messageId,
-          })),
-        };
+    const run = await runPoisonBatch({
+      sqs: client,
+      queue,
+      bodies,
+      poisonBody,
+      attributes,
+      poller: {
+        batchSize: 10,
+        visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+        functionName: 'fulfilment',
+        handler: async (event, context) => {
+          requestIds.push(context.awsRequestId);
+          expect(context.functionName).toBe('fulfilment');
+          expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
+          return {
+            batchItemFailures: event.Records.filter((record) => record.body === poisonBody).map((record) => ({
+              itemIdentifier: record.messageId,
+            })),
+          };
+        },
       },
+      wait: WAIT,
     });
-    await vi.waitFor(async () => {
-      expect((await queueCounts(queue.dlqUrl)).visible).toBe(1);
-    }, WAIT);
-    await poller.stop();
 
     // Assess
-    const seenPerBody = countBy(seen, (record) => record.body);
-    expect(seenPerBody).toEqual(
-      Object.fromEntries(bodies.map((body) => [body, body === poisonBody ? maxReceiveCount : 1])),
-    );
-    expect(
-      seen
-        .filter((record) => record.body === poisonBody)
-        .map((record) => record.attributes.ApproximateReceiveCount),
-    ).toEqual(['1', '2', '3']);
-    const bodyByReceiptHandle = new Map(seen.map((record) => [record.receiptHandle, record.body]));
+    expect(run).toMatchObject({
+      receives: Object.fromEntries(bodies.map((body) => [body, body === poisonBody ? maxReceiveCount : 1])),
+      poisonReceiveCounts: ['1', '2', '3'],
+      remaining: { visible: 0, inFlight: 0 },
+      deadLetters: [poisonBody],
+    });
+    const bodyByReceiptHandle = new Map(run.seen.map((record) => [record.receiptHandle, record.body]));
     const deletedPerBody = countBy(
       deletedReceiptHandles.slice(deletesBefore),
       (handle) => bodyByReceiptHandle.get(handle) ?? 'unknown receipt handle',
@@ -178,11 +137,8 @@ describe('startSqsPoller', () => {
     expect(deletedPerBody).toEqual(
       Object.fromEntries(bodies.filter((body) => body !== poisonBody).map((body) => [body, 1])),
     );
-    expect(await queueCounts(queue.url)).toEqual({ visible: 0, inFlight: 0 });
-    const deadLetters = await client.send(new ReceiveMessageCommand({ QueueUrl: queue.dlqUrl }));
-    expect(deadLetters.Messages?.map((message) => message.Body)).toEqual([poisonBody]);
     expect(new Set(requestIds).size).toBe(requestIds.length);
-    expect(errors).toEqual([]);
+    expect(run.errors).toEqual([]);
   }, 60_000);
 
   it('builds records exactly as the Lambda SQS event source does', async () => {
@@ -233,7 +189,7 @@ describe('startSqsPoller', () => {
       awsRegion: 'us-east-1',
     });
     await vi.waitFor(
-      async () => expect(await queueCounts(queue.url)).toEqual({ visible: 0, inFlight: 0 }),
+      async () => expect(await queueDepth(client, queue.url)).toEqual({ visible: 0, inFlight: 0 }),
       WAIT,
     );
   }, 60_000);
@@ -271,9 +227,9 @@ describe('startSqsPoller', () => {
     expect(deletedReceiptHandles.length).toBe(deletesBefore);
     expect(errors.length).toBeGreaterThanOrEqual(2);
     expect(errors.every((error) => error === failure)).toBe(true);
-    const counts = await queueCounts(queue.url);
+    const counts = await queueDepth(client, queue.url);
     expect(counts.visible + counts.inFlight).toBe(bodies.length);
-    expect((await queueCounts(queue.dlqUrl)).visible).toBe(0);
+    expect((await queueDepth(client, queue.dlqUrl)).visible).toBe(0);
   }, 60_000);
 
   it('fails the whole batch when batchItemFailures names a message that is not in it', async () => {
@@ -301,7 +257,7 @@ describe('startSqsPoller', () => {
     });
     await vi.waitFor(async () => {
       expect(invocations.length).toBeGreaterThanOrEqual(2);
-      expect(await queueCounts(queue.url)).toEqual({ visible: 0, inFlight: 0 });
+      expect(await queueDepth(client, queue.url)).toEqual({ visible: 0, inFlight: 0 });
     }, WAIT);
     await poller.stop();
 

@@ -72,6 +72,28 @@ describe('webhook delivery', () => {
     expect(events.every((event) => event.pending_webhooks === 0)).toBe(true);
   });
 
+  it('holds back the events that name an object until released, as a late delivery', async () => {
+    const { receiver, simulator, stripe } = await setUp();
+    const paid = await stripe.paymentIntents.capture((await authorisedPayment(stripe)).id);
+    const other = await stripe.paymentIntents.create({ amount: 700, currency: 'usd' });
+    await simulator.webhooksIdle();
+    const deliveredBefore = receiver.received.length;
+
+    simulator.holdWebhooks(paid.id);
+    await stripe.refunds.create({ payment_intent: paid.id, amount: 100 });
+    await stripe.paymentIntents.cancel(other.id);
+    await simulator.webhooksIdle();
+    const typeOf = (delivery: { rawBody: string }) => (JSON.parse(delivery.rawBody) as { type: string }).type;
+    const held = receiver.received.slice(deliveredBefore).map(typeOf);
+    expect(held).toEqual(['payment_intent.canceled']);
+
+    expect(simulator.releaseWebhooks()).toBe(2);
+    await simulator.webhooksIdle();
+    const released = receiver.received.slice(deliveredBefore + 1).map(typeOf);
+    expect(released.sort()).toEqual(['charge.refunded', 'refund.created']);
+    expect(simulator.releaseWebhooks()).toBe(0);
+  });
+
   it('redelivers an event with the same id and a fresh signature', async () => {
     const { receiver, simulator, stripe } = await setUp();
     const created = await stripe.paymentIntents.create({ amount: 300, currency: 'usd' });

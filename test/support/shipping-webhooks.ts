@@ -1,47 +1,21 @@
 /**
  * Playing a carrier against the running local stack: signed tracking deliveries to
- * `POST /v1/webhooks/shipping/{storeId}`, paid orders to ship, and direct reads of the stack's
+ * `POST /v1/webhooks/shipping/{storeId}`, the shipments they move, and direct reads of the stack's
  * DynamoDB Local for what the API does not show (kept early events, the tracking head, the order's
  * version), so that "nothing was recorded" can be checked where it would have been recorded.
+ * Paid orders and shipments to track come from ./shipments.ts.
  *
  * Signatures are computed here from the contract's formula with `node:crypto`, not with the
  * receiver's own code.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import { type ApiResponse, call, checkoutBody, type TestStore } from './api.ts';
-import { eventually, getOrder, type Order } from './orders-flow.ts';
-import { simulatorStripe } from './stripe.ts';
+import { type ApiResponse, call, type TestStore } from './api.ts';
+import { eventually } from './orders-flow.ts';
+import type { Shipment, TrackingEvent } from './shipments.ts';
 
-export type TrackingStatus = 'in_transit' | 'out_for_delivery' | 'delivered' | 'exception' | 'returned';
-
-export interface TrackingEvent {
-  eventId: string;
-  carrier: string;
-  trackingNumber: string;
-  status: TrackingStatus;
-  occurredAt: string;
-  location?: string;
-  description?: string;
-}
-
-export interface Shipment {
-  id: string;
-  orderId: string;
-  carrier: string;
-  trackingNumber: string;
-  status: string;
-  lines: { sku: string; quantity: number }[];
-  events: TrackingEvent[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type ShippedOrder = Order & {
-  fulfilmentStatus: string;
-  lines: { sku: string; quantity: number; shippedQuantity: number }[];
-  shipments: Shipment[];
-};
+// A test that ships and then tracks may take both halves from here.
+export { createShipment, paidOrder } from './shipments.ts';
 
 export const webhookPath = (storeId: string) => `/v1/webhooks/shipping/${storeId}`;
 
@@ -94,52 +68,8 @@ export async function deliver(store: TestStore, events: readonly TrackingEvent[]
   return response.body as { accepted: number };
 }
 
-/**
- * A paid order of `items`: confirmed at the Stripe simulator, then captured by the fraud screening
- * consumer or, if it has not captured within a few seconds, here through the simulator, as an
- * approval would.
- */
-export async function paidOrder(
-  store: TestStore,
-  items: { sku: string; quantity: number }[],
-): Promise<ShippedOrder> {
-  const stripe = simulatorStripe();
-  const placed = await store.call<ShippedOrder>('POST', '/v1/checkouts', { body: checkoutBody(items) });
-  if (placed.status !== 201) throw new Error(JSON.stringify(placed.body));
-  const paymentIntentId = placed.body.payment.paymentIntentId;
-  await stripe.paymentIntents.confirm(paymentIntentId, { payment_method: 'pm_card_visa' });
-  const paid = (order: Order) => order.status === 'paid';
-  let order = await eventually(() => getOrder(store, placed.body.id), paid, 8_000);
-  if (!paid(order)) {
-    const intent = await stripe.paymentIntents.retrieve(paymentIntentId);
-    if (intent.status === 'requires_capture')
-      await stripe.paymentIntents.capture(intent.id).catch(() => undefined);
-    order = await eventually(() => getOrder(store, placed.body.id), paid);
-  }
-  if (!paid(order)) throw new Error(`order not paid: ${JSON.stringify(order)}`);
-  return order as ShippedOrder;
-}
-
-export async function createShipment(
-  store: TestStore,
-  orderId: string,
-  body: { carrier?: string; trackingNumber: string; lines?: { sku: string; quantity: number }[] },
-): Promise<Shipment> {
-  const response = await store.call<Shipment>('POST', `/v1/orders/${orderId}/shipments`, {
-    body: { carrier: 'ups', ...body },
-    headers: { 'idempotency-key': randomUUID() },
-  });
-  if (response.status !== 201) {
-    throw new Error(`shipment creation failed: ${response.status} ${JSON.stringify(response.body)}`);
-  }
-  return response.body;
-}
-
 export const getShipment = async (store: TestStore, id: string) =>
   (await store.call<Shipment>('GET', `/v1/shipments/${id}`)).body;
-
-export const getShippedOrder = async (store: TestStore, id: string) =>
-  (await store.call<ShippedOrder>('GET', `/v1/orders/${id}`)).body;
 
 /** Polls the shipment until `done`; returns it for the test to assert on. */
 export const shipmentWhen = (store: TestStore, id: string, done: (shipment: Shipment) => boolean) =>

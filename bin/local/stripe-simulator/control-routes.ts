@@ -17,6 +17,8 @@ export interface SimulatorControls {
   redeliver(eventId: string): Promise<void>;
   closeDispute(disputeId: string, outcome: 'won' | 'lost'): Promise<void>;
   createEarlyFraudWarning(chargeId: string, actionable: boolean): Promise<void>;
+  holdWebhooks(bodyIncludes: string): void;
+  releaseWebhooks(): number;
 }
 
 export interface ControlResult {
@@ -39,6 +41,9 @@ class ControlInputError extends Error {
  * - `POST   /_simulator/events/{eventId}/redeliver` → sends the event to the webhook endpoint again
  * - `POST   /_simulator/disputes/{disputeId}/close` `{ "outcome": "won" | "lost" }` → `charge.dispute.closed`
  * - `POST   /_simulator/charges/{chargeId}/early_fraud_warnings` `{ "actionable": bool }` → `radar.early_fraud_warning.created`
+ * - `POST   /_simulator/webhooks/hold` `{ "bodyIncludes": text }` → events containing the text are not
+ *   delivered until released (a late webhook)
+ * - `POST   /_simulator/webhooks/release` → `{ "released": n }`: ends the holds, delivers what they held
  *
  * Errors answer `{ "error": { "message": … } }` with 400 (bad input), 404 (unknown id or route) or
  * 502 (the webhook endpoint refused a redelivery).
@@ -96,6 +101,16 @@ async function dispatch(
       controls.resetRequestLog();
       return done;
     }
+  }
+  if (resource === 'webhooks' && segments.length === 2 && method === 'POST') {
+    if (id === 'hold') {
+      const bodyIncludes = parseJson(rawBody).bodyIncludes;
+      if (typeof bodyIncludes !== 'string' || bodyIncludes === '')
+        throw new ControlInputError('expected { "bodyIncludes": "<text>" }');
+      controls.holdWebhooks(bodyIncludes);
+      return done;
+    }
+    if (id === 'release') return { status: 200, body: { released: controls.releaseWebhooks() } };
   }
   if (method === 'POST' && id !== undefined && segments.length === 3) {
     if (resource === 'events' && action === 'redeliver') {

@@ -9,7 +9,8 @@
  * `/_simulator/*`, documented in `control-routes.ts`:
  * `POST /_simulator/faults`, `GET|DELETE /_simulator/requests`,
  * `POST /_simulator/events/{id}/redeliver`, `POST /_simulator/disputes/{id}/close`,
- * `POST /_simulator/charges/{id}/early_fraud_warnings`.
+ * `POST /_simulator/charges/{id}/early_fraud_warnings`, `POST /_simulator/webhooks/hold`,
+ * `POST /_simulator/webhooks/release`.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,6 +67,10 @@ export interface StripeSimulator extends SimulatorControls {
   closeDispute(disputeId: string, outcome: 'won' | 'lost'): Promise<void>;
   /** Radar's early fraud warning on a charge: `radar.early_fraud_warning.created`. */
   createEarlyFraudWarning(chargeId: string, actionable: boolean): Promise<void>;
+  /** Holds back the delivery of events whose JSON contains the text, until `releaseWebhooks`. */
+  holdWebhooks(bodyIncludes: string): void;
+  /** Ends every hold and delivers what was held; answers how many events that was. */
+  releaseWebhooks(): number;
   /** Resolves once every webhook delivery started so far has succeeded or given up. */
   webhooksIdle(): Promise<void>;
 }
@@ -115,6 +120,8 @@ export async function startStripeSimulator(options: StripeSimulatorOptions): Pro
       if (account.charges.find(chargeId) === undefined) throw resourceMissing('charge', chargeId);
       account.createEarlyFraudWarning(chargeId, actionable);
     },
+    holdWebhooks: (bodyIncludes) => webhooks?.hold(bodyIncludes),
+    releaseWebhooks: () => webhooks?.release() ?? 0,
   };
 
   const server = createServer(

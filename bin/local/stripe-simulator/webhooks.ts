@@ -45,16 +45,49 @@ export class WebhookSender {
         : new http.Agent({ keepAlive: true });
   }
 
+  /** Texts that hold back the automatic delivery of the events that contain them (`hold`). */
+  private readonly holds: string[] = [];
+  private readonly held: Stripe.Event[] = [];
+
+  /**
+   * Holds back the automatic delivery of every event whose JSON contains `bodyIncludes` until
+   * `release`: Stripe retries a failing endpoint for days, so an event may arrive long after
+   * the object it names changed (a refund seen the next day, for instance).
+   */
+  hold(bodyIncludes: string): void {
+    this.holds.push(bodyIncludes);
+  }
+
+  /** Ends every hold and starts the held deliveries, oldest first; answers how many there were. */
+  release(): number {
+    this.holds.length = 0;
+    const released = this.held.splice(0);
+    for (const event of released) this.enqueue(event);
+    return released.length;
+  }
+
   /** Starts a delivery with retries; never throws and never blocks the caller. */
   enqueue(event: Stripe.Event): void {
     if (this.closed) return;
+    if (this.holds.length > 0) {
+      const json = JSON.stringify(event);
+      if (this.holds.some((text) => json.includes(text))) {
+        this.held.push(event);
+        return;
+      }
+    }
     const delivery = this.deliverWithRetries(event).finally(() => this.inFlight.delete(delivery));
     this.inFlight.add(delivery);
   }
 
   /** One attempt, as the Dashboard's "Resend": rejects when the endpoint does not answer 2xx. */
   async redeliver(event: Stripe.Event): Promise<void> {
-    const status = await this.post(event);
+    // A kept-alive socket that the endpoint closed as it was reused fails before any byte is
+    // answered; one fresh attempt tells that apart from an endpoint that refuses the event.
+    const status = await this.post(event).catch((error: unknown) => {
+      if (isStaleSocket(error)) return this.post(event);
+      throw error;
+    });
     if (status < 200 || status >= 300) {
       throw new WebhookDeliveryError(`the webhook endpoint answered ${status} for ${event.id}`);
     }
@@ -136,4 +169,9 @@ export class WebhookSender {
       request.end(payload);
     });
   }
+}
+
+function isStaleSocket(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }
