@@ -122,6 +122,10 @@ function localDateOf(at: Date): string {
   }).format(at);
 }
 
+function localTimeOf(at: Date): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(at);
+}
+
 function nextDate(date: string): string {
   return new Date(Date.parse(`${date}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 }
@@ -316,6 +320,12 @@ async function settle(store: DemoStore, placed: readonly Placed[]): Promise<Map<
   return views;
 }
 
+/** The orders of this slot's batch that are paid now (`paid` holds every paid order so far). */
+function paidThisSlot(placed: readonly Placed[], paid: readonly string[]): string[] {
+  const ids = new Set(placed.map((item) => item.orderId));
+  return paid.filter((orderId) => ids.has(orderId));
+}
+
 function signShipping(secret: string, body: string, at: Date): string {
   const t = Math.floor(at.getTime() / 1000);
   return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
@@ -386,15 +396,18 @@ async function main(): Promise<void> {
           ],
           taxRates: { 'US-NY': 0.08875, US: 0.05, '*': 0 },
           fulfilment: { shipWithinHours: 6 },
+          // Every simulator card of a kind shares one fingerprint; a real card limit would hold
+          // the whole day's shoppers for review.
+          fraud: { maxOrdersPerCard: 1_000_000 },
         },
       },
     }),
     200,
     'store settings',
   );
-  for (const product of products) {
+  for (const { sku, ...product } of products) {
     await expectStatus(
-      call('PUT', `/v1/products/${product.sku}`, {
+      call('PUT', `/v1/products/${sku}`, {
         token: store.apiKey,
         body: { ...product, currency: 'usd', stock: 5000 },
       }),
@@ -405,7 +418,9 @@ async function main(): Promise<void> {
 
   const all: Placed[] = [];
   const paid: string[] = [];
-  const shipped: { orderId: string; trackingNumber: string; at: number }[] = [];
+  const shipped: { orderId: string; trackingNumber: string; at: number; deliverAfterSlots: number }[] = [];
+  /** Paid orders waiting in the warehouse, by the slot at which they ship. */
+  const readyAt = new Map<string, number>();
   let index = 0;
   let disputed = false;
   const slots = Array.from({ length: 31 }, (_, slot) =>
@@ -447,8 +462,12 @@ async function main(): Promise<void> {
       if (view.status === 'paid') paid.push(item.orderId);
     }
 
-    // The warehouse ships what was paid before this slot; carriers report as the day goes on.
-    const toShip = paid.splice(0, Math.max(0, paid.length - checkoutsPerSlot));
+    // The warehouse ships each paid order one to eight slots later (a few wait longer than the
+    // store's six hours); carriers report as the day goes on.
+    for (const orderId of paidThisSlot(placed, paid))
+      readyAt.set(orderId, slot + 1 + Math.floor(next() ** 3 * 14));
+    const toShip = [...readyAt].filter(([, ready]) => ready <= slot).map(([orderId]) => orderId);
+    for (const orderId of toShip) readyAt.delete(orderId);
     await inParallel(toShip, async (orderId) => {
       const trackingNumber = `1Z${randomUUID().replaceAll('-', '').slice(0, 14).toUpperCase()}`;
       await expectStatus(
@@ -460,10 +479,16 @@ async function main(): Promise<void> {
         201,
         'shipment',
       );
-      shipped.push({ orderId, trackingNumber, at: at.getTime() });
+      shipped.push({
+        orderId,
+        trackingNumber,
+        at: at.getTime(),
+        deliverAfterSlots: 3 + Math.floor(next() * 9),
+      });
     });
-    const inTransit = shipped.filter((shipment) => at.getTime() - shipment.at === 3_600_000);
-    const delivered = shipped.filter((shipment) => at.getTime() - shipment.at === 4 * 3_600_000);
+    const slotsSince = (shipment: { at: number }) => Math.round((at.getTime() - shipment.at) / 1_800_000);
+    const inTransit = shipped.filter((shipment) => slotsSince(shipment) === 2);
+    const delivered = shipped.filter((shipment) => slotsSince(shipment) === shipment.deliverAfterSlots);
     await track(store, at, [
       ...inTransit.map(({ trackingNumber }) => ({ trackingNumber, status: 'in_transit' })),
       ...delivered.map(({ trackingNumber }, position) => ({
@@ -490,9 +515,11 @@ async function main(): Promise<void> {
         );
       }
     }
-    process.stdout.write(`\r  ${at.toISOString()}  ${all.length} checkouts, ${shipped.length} shipped`);
+    const progress = `  ${localTimeOf(at)}  ${all.length} checkouts, ${shipped.length} shipped`;
+    if (process.stdout.isTTY) process.stdout.write(`\r${progress}`);
+    else if (slot % 6 === 5) console.log(progress);
   }
-  process.stdout.write('\n');
+  if (process.stdout.isTTY) process.stdout.write('\n');
 
   // The next night: reservations of abandoned carts have expired; roll the day up.
   await setClock(localInstant(nextDate(day), 1, 30));
