@@ -9,7 +9,7 @@ import type { PlaceOrderOutcome } from '../checkout/checkout.ts';
 import type { Coupon, Product } from '../domain/catalog.ts';
 import type { Order } from '../domain/order.ts';
 import { couponKey, productKey } from './catalog-repository.ts';
-import { assertTransactionSize, kpiWrites, type TransactItem } from './kpi-writes.ts';
+import { assertTransactionSize, newOrderKpiWrites, type TransactItem } from './kpi-writes.ts';
 import { orderItem, paymentIntentKey } from './order-items.ts';
 import { hourBucket, type VelocitySubject, velocityIncrement } from './velocity-keys.ts';
 
@@ -127,7 +127,7 @@ export class CheckoutRepository {
     for (const subject of input.velocitySubjects) {
       items.push(velocityIncrement(this.tableName, storeId, subject, bucket));
     }
-    items.push(...kpiWrites(this.tableName, storeId, undefined, order, new Date(input.now)));
+    items.push(...newOrderKpiWrites(this.tableName, storeId, order));
     assertTransactionSize(items, `checkout of order ${order.id}`);
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));

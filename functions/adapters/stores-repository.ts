@@ -5,21 +5,15 @@
  * timezone change, so the registry never disagrees with the stores.
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { apiKeyMatches, storeIdOfApiKey } from '../stores/api-keys.ts';
+import { TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ShippingWebhookSecret } from '../stores/shipping-webhook-secrets.ts';
 import type { Store, StoreRecord } from '../stores/store.ts';
 import { storeOfZoneKey, timeZonesKey } from './kpi-keys.ts';
+import { StoreReader, storeKey } from './store-reader.ts';
+
+export { storeKey } from './store-reader.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-export const storeKey = (storeId: string) => ({ pk: `STORE#${storeId}`, sk: '#STORE' });
 
 /** Attempts at a store's creation while other transactions hold the set of zones. */
 const createAttempts = 8;
@@ -32,12 +26,8 @@ function isTransactionConflict(error: unknown): boolean {
   );
 }
 
-export class StoresRepository {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
-
+/** Reads (`StoreReader`) and writes stores with their registry. */
+export class StoresRepository extends StoreReader {
   /**
    * The store, its registry item and its zone in the set of zones, in one transaction. Stores
    * created at the same moment all add to the one set of zones, so a transaction conflict there
@@ -65,23 +55,6 @@ export class StoresRepository {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
       }
     }
-  }
-
-  async get(storeId: string): Promise<StoreRecord | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: storeKey(storeId) }),
-    );
-    if (Item === undefined) return undefined;
-    const { pk: _pk, sk: _sk, entity: _entity, ...record } = Item;
-    return record as StoreRecord;
-  }
-
-  /** The store an API key belongs to, or undefined: one GetItem, constant-time compare. */
-  async authenticate(apiKey: string): Promise<StoreRecord | undefined> {
-    const storeId = storeIdOfApiKey(apiKey);
-    if (storeId === undefined) return undefined;
-    const store = await this.get(storeId);
-    return store !== undefined && apiKeyMatches(apiKey, store.apiKeyHash) ? store : undefined;
   }
 
   /**

@@ -4,7 +4,7 @@ import { emailDigest } from '../adapters/email-digest.ts';
 import { dynamoIdempotencyGuard } from '../adapters/idempotency.ts';
 import { logger } from '../adapters/logger.ts';
 import { emailHashKey, stripeSecretKey } from '../adapters/secrets.ts';
-import { StoresRepository } from '../adapters/stores-repository.ts';
+import { StoreReader } from '../adapters/store-reader.ts';
 import { lazyStripeClient, stripeGateway } from '../adapters/stripe-gateway.ts';
 import { randomIds, systemClock } from '../adapters/system.ts';
 import { orderView } from '../domain/order.ts';
@@ -13,7 +13,7 @@ import { checkoutOperation } from './api.ts';
 import { checkout } from './checkout.ts';
 
 const tableName = mainTableName();
-const authenticator = new StoresRepository(documentClient, tableName);
+const authenticator = new StoreReader(documentClient, tableName);
 const idempotency = dynamoIdempotencyGuard(documentClient, idempotencyTableName());
 const dependencies = {
   orders: new CheckoutRepository(documentClient, tableName),

@@ -9,6 +9,7 @@ import {
   factTtl,
   kpiWrites,
   maxTransactionActions,
+  newOrderKpiWrites,
   type TransactItem,
 } from '../../functions/adapters/kpi-writes.ts';
 import { factKey } from '../../functions/domain/kpis.ts';
@@ -56,6 +57,8 @@ describe('kpiWrites', () => {
       },
     ]);
     expect(items[0]).toMatchObject({ pk: 'STORE#str_kpi#FACTS#2026-11-28T10' });
+    // The checkout's own, lighter path writes exactly the same.
+    expect(puts(newOrderKpiWrites(table, storeId, order))).toEqual(items);
   });
 
   it('puts the capture fact when the payment is captured, and no marker when written on time', () => {
