@@ -4,6 +4,7 @@
  * the KPI facts, stale markers and lead the change brings (`kpi-writes.ts`), move in the same
  * transaction as the order they belong to.
  */
+
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -17,6 +18,7 @@ import {
 import type { Order, OrderStatus } from '../domain/order.ts';
 import type { PaymentEffect } from '../domain/payments.ts';
 import type { Clock } from '../domain/ports.ts';
+import type { TransitionCommitments } from '../payments/effects.ts';
 import { couponKey, productKey } from './catalog-repository.ts';
 import {
   assertTransactionSize,
@@ -218,17 +220,7 @@ export class OrdersRepository {
   async saveTransition(
     stored: StoredOrder,
     next: Order,
-    commitments: {
-      readonly release?:
-        | {
-            readonly lines: readonly { sku: string; quantity: number }[];
-            readonly couponCode?: string | undefined;
-          }
-        | undefined;
-      readonly pendingEffects: readonly PendingEffect[];
-      /** The writer holds the new effects' lease: it performs them, concurrent readers leave them. */
-      readonly lease?: EffectLease | undefined;
-    },
+    commitments: TransitionCommitments,
   ): Promise<'saved' | 'conflict'> {
     const { release, pendingEffects, lease } = commitments;
     if (release === undefined && pendingEffects.length === 0) return this.save(stored, next);

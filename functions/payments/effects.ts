@@ -29,6 +29,21 @@ import type { Order } from '../domain/order.ts';
 import { applyPaymentEvent, type PaymentEffect, type PaymentEvent } from '../domain/payments.ts';
 import { type PaymentEventsGateway, type PaymentGateway, PaymentProviderRejected } from '../domain/ports.ts';
 
+/** What an order's new state commits to, written in the same transaction as the state. */
+export interface TransitionCommitments {
+  /** The stock and coupon redemption it gives back. */
+  readonly release?:
+    | {
+        readonly lines: readonly { sku: string; quantity: number }[];
+        readonly couponCode?: string | undefined;
+      }
+    | undefined;
+  /** The effects still to perform, so none is lost or done twice. */
+  readonly pendingEffects: readonly PendingEffect[];
+  /** The writer holds the new effects' lease: it performs them, concurrent readers leave them. */
+  readonly lease?: EffectLease | undefined;
+}
+
 /** The order's reads and writes that applying a payment event needs. */
 export interface TransitionOrders {
   getWithPendingEffects(
@@ -38,16 +53,7 @@ export interface TransitionOrders {
   saveTransition(
     stored: StoredOrder,
     next: Order,
-    commitments: {
-      readonly release?:
-        | {
-            readonly lines: readonly { sku: string; quantity: number }[];
-            readonly couponCode?: string | undefined;
-          }
-        | undefined;
-      readonly pendingEffects: readonly PendingEffect[];
-      readonly lease?: EffectLease | undefined;
-    },
+    commitments: TransitionCommitments,
   ): Promise<'saved' | 'conflict'>;
   /** Takes an earlier write's pending effect; false when done or leased by another, unexpired. */
   claimEffect(
