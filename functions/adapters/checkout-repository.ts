@@ -11,7 +11,7 @@ import type { Order } from '../domain/order.ts';
 import { couponKey, productKey } from './catalog-repository.ts';
 import { assertTransactionSize, newOrderKpiWrites, type TransactItem } from './kpi-writes.ts';
 import { orderItem, paymentIntentKey } from './order-items.ts';
-import { hourBucket, type VelocitySubject, velocityIncrement } from './velocity-keys.ts';
+import { type VelocitySubject, velocityOrderMark } from './velocity-keys.ts';
 
 export interface ReservedLine {
   readonly sku: string;
@@ -123,9 +123,8 @@ export class CheckoutRepository {
       },
     );
     // Last, so that CancellationReasons still index the lines and the coupon from 0.
-    const bucket = hourBucket(new Date(order.createdAt));
     for (const subject of input.velocitySubjects) {
-      items.push(velocityIncrement(this.tableName, storeId, subject, bucket));
+      items.push(velocityOrderMark(this.tableName, storeId, subject, new Date(order.createdAt), order.id));
     }
     items.push(...newOrderKpiWrites(this.tableName, storeId, order));
     assertTransactionSize(items, `checkout of order ${order.id}`);

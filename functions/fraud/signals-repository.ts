@@ -26,6 +26,7 @@ import {
   velocityBucketTtl,
   velocityIncrement,
   velocityKey,
+  velocityWindowRange,
 } from '../adapters/velocity-keys.ts';
 
 export type { VelocityKind, VelocitySubject } from '../adapters/velocity-keys.ts';
@@ -92,16 +93,21 @@ export class FraudSignalsRepository {
     }
   }
 
-  /** Orders counted for the subject in the buckets of the `windowHours` up to `at`. */
+  /**
+   * Orders counted for the subject in the `windowHours` up to `at`: the card's hour buckets and
+   * the checkout's per-order marks alike (velocity-keys.ts), each holding its `count`.
+   */
   async ordersInWindow(
     storeId: string,
     subject: VelocitySubject,
     at: Date,
     windowHours: number,
   ): Promise<number> {
-    const from = hourBucket(new Date(at.getTime() - windowHours * hourMs));
-    const to = hourBucket(at);
-    const { pk } = velocityKey(storeId, subject, to);
+    const { from, to } = velocityWindowRange(
+      hourBucket(new Date(at.getTime() - windowHours * hourMs)),
+      hourBucket(at),
+    );
+    const { pk } = velocityKey(storeId, subject, '');
     let total = 0;
     let startKey: Record<string, unknown> | undefined;
     do {

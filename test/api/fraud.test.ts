@@ -164,6 +164,20 @@ describe('fraud screening (contract section 6)', () => {
     expect(unaffected).toMatchObject({ status: 'paid', fraudStatus: 'approved' });
   });
 
+  it('counts concurrent checkouts behind one IP without making them conflict', async () => {
+    const store = await createStore({ settings: { fraud: { maxOrdersPerIp: 1000 } } });
+    await putProduct(store, 'A', { unitAmount: 1500, stock: 100 });
+    const clientIp = '203.0.113.200';
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => {
+        const body = checkoutBody([{ sku: 'A', quantity: 1 }]);
+        return store.call('POST', '/v1/checkouts', { body: { ...body, clientIp } });
+      }),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array.from({ length: 20 }, () => 201));
+    expect(await stock(store)).toBe(80);
+  });
+
   it('counts orders as they are created: declined and unpaid ones count toward the email and IP limits', async () => {
     const store = await storeWithStock({ fraud: { maxOrdersPerEmail: 2, maxOrdersPerIp: 2 } });
     const email = `testing-${randomUUID().slice(0, 8)}@example.com`;

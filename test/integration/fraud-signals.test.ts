@@ -32,18 +32,19 @@ const emailHashKey = 'test-email-hash-key';
 async function countedAtCheckout(store: string, normalizedEmail: string, at: Date): Promise<void> {
   const { documentClient, mainTableName } = await import('../../functions/adapters/dynamodb.ts');
   const { TransactWriteCommand } = await import('@aws-sdk/lib-dynamodb');
-  const { hourBucket, velocityIncrement } = await import('../../functions/adapters/velocity-keys.ts');
-  const bucket = hourBucket(at);
+  const { velocityOrderMark } = await import('../../functions/adapters/velocity-keys.ts');
+  const orderId = `o_${randomUUID()}`;
   await documentClient.send(
     new TransactWriteCommand({
       TransactItems: [
-        velocityIncrement(
+        velocityOrderMark(
           mainTableName(),
           store,
           { kind: 'EMAIL', value: emailDigest(normalizedEmail, emailHashKey) },
-          bucket,
+          at,
+          orderId,
         ),
-        velocityIncrement(mainTableName(), store, { kind: 'IP', value: '203.0.113.7' }, bucket),
+        velocityOrderMark(mainTableName(), store, { kind: 'IP', value: '203.0.113.7' }, at, orderId),
       ],
     }),
   );
