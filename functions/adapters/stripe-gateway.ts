@@ -178,6 +178,10 @@ function view(intent: Stripe.PaymentIntent): PaymentIntentView {
     amount: intent.amount,
     currency: intent.currency,
     metadata: intent.metadata,
+    latestChargeId:
+      typeof intent.latest_charge === 'string'
+        ? intent.latest_charge
+        : (intent.latest_charge?.id ?? undefined),
   };
 }
 

@@ -29,6 +29,8 @@ export interface PaymentIntentView {
   readonly amount: number;
   readonly currency: string;
   readonly metadata: Readonly<Record<string, string>>;
+  /** The charge of the latest payment attempt, once there was one (Radar's outcome, the card). */
+  readonly latestChargeId?: string | undefined;
 }
 
 export type CancellationReason = 'abandoned' | 'duplicate' | 'fraudulent' | 'requested_by_customer';

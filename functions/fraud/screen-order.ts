@@ -70,9 +70,14 @@ const riskLevels: readonly string[] = ['normal', 'elevated', 'highest', 'not_ass
 
 export async function screenOrder(deps: ScreeningDependencies, check: FraudCheck): Promise<ScreeningOutcome> {
   const { storeId, orderId } = check;
-  const { stored } = await deps.orders.getWithPendingEffects(storeId, orderId);
+  const { stored, pendingEffects } = await deps.orders.getWithPendingEffects(storeId, orderId);
   if (stored === undefined) return { outcome: 'missing' };
-  if (stored.order.fraudStatus !== 'pending') return { outcome: 'skipped' };
+  if (stored.order.fraudStatus !== 'pending') {
+    // Decided already; but the capture or cancel its decision owes may have failed after the
+    // decision was written (a Stripe timeout). This redelivery performs what is still owed.
+    if (pendingEffects.length > 0) await transitionOrder(deps, check, () => undefined);
+    return { outcome: 'skipped' };
+  }
   const store = await deps.stores.get(storeId);
   // An order's store is never deleted; if it were, failing sends the message to the DLQ for a look.
   if (store === undefined) throw new Error(`store ${storeId} of order ${orderId} not found`);

@@ -14,7 +14,7 @@
  * they are deleted once the days and periods they made stale are recomputed, each conditioned on
  * the `markedAt` that was read, so a marker set again meanwhile survives for the next night.
  */
-import { NotFound } from '../domain/errors.ts';
+import { NotFound, ValidationFailed } from '../domain/errors.ts';
 import { addDays } from '../domain/kpis.ts';
 import type { Clock, IdGenerator } from '../domain/ports.ts';
 import { periodsOfDates } from './rollup.ts';
@@ -25,6 +25,18 @@ export type RollupJobStatus = (typeof rollupJobStatuses)[number];
 
 /** The longest range one job may roll up (contract section 8). */
 export const maxJobDays = 366;
+
+/**
+ * How far back a day may be rolled up again. Facts expire 13 months after they happened
+ * (functions/adapters/kpi-writes.ts), and DynamoDB deletes expired items lazily: re-rolling an
+ * older day would replace its rows with those of a half-deleted day. Older rows stay as they are.
+ */
+export const rollableDays = 390;
+
+/** The oldest local date that may be rolled up again, as of `now` (a day's margin for zones). */
+export function oldestRollableDate(now: Date): string {
+  return addDays(now.toISOString().slice(0, 10), -rollableDays);
+}
 
 /** `STORE#<storeId>#STALE` / `<hour>`: a UTC hour whose local days must be rolled up again. */
 export interface StaleMarker {
@@ -157,6 +169,15 @@ export async function startRollupJob(
     readonly to: string;
   },
 ): Promise<{ readonly id: string; readonly status: 'queued' }> {
+  const oldest = oldestRollableDate(deps.clock.now());
+  if (request.from < oldest) {
+    throw new ValidationFailed(
+      `Days before ${oldest} can no longer be rolled up: their facts have expired.`,
+      {
+        errors: [{ path: '/from', message: `must be ${oldest} or later (facts are kept 13 months)` }],
+      },
+    );
+  }
   const job = newRollupJob({
     id: deps.ids.next('rlp_'),
     storeId: request.storeId,

@@ -16,7 +16,14 @@
  */
 import { addDays, lateAfterMs, localDate } from '../domain/kpis.ts';
 import type { Clock, IdGenerator } from '../domain/ports.ts';
-import { enqueueJob, newRollupJob, type RollupJobs, type StaleMarker, type StaleMarkers } from './jobs.ts';
+import {
+  enqueueJob,
+  newRollupJob,
+  type RollupJobs,
+  rollableDays,
+  type StaleMarker,
+  type StaleMarkers,
+} from './jobs.ts';
 import type { RollupQueue } from './rollup-queue.ts';
 
 export interface StoreRegistry {
@@ -83,10 +90,13 @@ export function nightPlan(
 ): { readonly dates: string[]; readonly handled: StaleMarker[] } {
   const dates = new Set([addDays(today, -1)]);
   const handled: StaleMarker[] = [];
+  const oldest = addDays(today, -rollableDays);
   for (const marker of markers) {
     const stale = localDatesOfHour(marker.hour, timeZone, today);
     if (stale.length === 0) continue;
-    for (const date of stale) dates.add(date);
+    // Days past the facts' retention keep their rows (jobs.ts `rollableDays`); their marker is
+    // still handled, so that it does not wait for ever.
+    for (const date of stale) if (date >= oldest) dates.add(date);
     handled.push(marker);
   }
   return { dates: [...dates].sort(), handled };

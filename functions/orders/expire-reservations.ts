@@ -49,6 +49,8 @@ export async function expireReservations(
                     currency: intent.currency,
                     metadata: intent.metadata,
                   },
+                  // Screening reads Radar's outcome and the card from this charge.
+                  ...(intent.latestChargeId === undefined ? {} : { chargeId: intent.latestChargeId }),
                 }
               : undefined,
         );

@@ -69,7 +69,12 @@ export async function decideReview(
   });
   const current = await deps.orders.get(storeId, orderId);
   if (current === undefined) throw new NotFound(`No order "${orderId}".`);
-  refuseUnlessDecidable(current.order, request.decision);
+  if (!isDecidable(current.order, request.decision)) {
+    // Decided already: a retry after a 503 (the provider failed after the decision was written)
+    // performs the capture or cancel still owed before answering that the order is not in review.
+    await performOwedEffects(deps, storeId, orderId);
+    refuseUnlessDecidable(current.order, request.decision);
+  }
 
   let result: TransitionResult;
   try {
@@ -90,6 +95,20 @@ export async function decideReview(
   // Unchanged: another decision (or a webhook) took the order out of review in between.
   if (result.outcome === 'unchanged') refuseUnlessDecidable(result.order, request.decision);
   return result.order;
+}
+
+async function performOwedEffects(deps: ReviewDependencies, storeId: string, orderId: string): Promise<void> {
+  try {
+    await transitionOrder(deps, { storeId, orderId }, () => undefined);
+  } catch (error) {
+    if (error instanceof PaymentProviderUnavailable) {
+      throw new UpstreamUnavailable(
+        'The decision is recorded, but the payment provider is still unavailable: retry.',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }
 
 function isDecidable(order: Order, decision: ReviewDecision): boolean {

@@ -156,6 +156,9 @@ export async function transitionOrder(
     }
     const ours = new Set(owed.filter((item) => !pendingEffects.includes(item)).map((item) => item.id));
     for (const pending of owed) {
+      // An earlier write's effect this caller has no means for is left, unleased, to the consumers
+      // that have them; one this write committed must be performed here (or the delivery fails).
+      if (!ours.has(pending.id) && !canPerform(deps, pending.effect)) continue;
       if (
         !ours.has(pending.id) &&
         !(await deps.orders.claimEffect(storeId, orderId, pending.id, lease, Date.now()))
@@ -190,6 +193,13 @@ export function pendingEffectId(effect: PaymentEffect): string | undefined {
 }
 
 /** Performs one effect, idempotently (see the header); Stripe's final refusals are dropped. */
+/** Whether `deps` holds what the effect needs (only some consumers send fraud checks or hash emails). */
+export function canPerform(deps: EffectDependencies, effect: PaymentEffect): boolean {
+  if (effect.kind === 'queue_fraud_screening') return deps.fraudChecks !== undefined;
+  if (effect.kind === 'record_prior_dispute') return deps.emailHashKey !== undefined;
+  return true;
+}
+
 export async function performEffect(
   deps: EffectDependencies,
   stored: StoredOrder,

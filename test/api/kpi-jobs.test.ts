@@ -3,9 +3,11 @@
  * written, its days go through the stack's `kpi-rollups` queue and consumer, then its periods, and
  * `GET /v1/kpis/rollups/{id}` follows it to `completed`. Each test uses stores of its own.
  */
+
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { addDays, localDate, periodOf } from '../../functions/domain/kpis.ts';
+import { oldestRollableDate } from '../../functions/kpis/jobs.ts';
 import { call, createStore, problem, putProduct, type TestStore } from '../support/api.ts';
 import { eventually, placeOrder } from '../support/orders-flow.ts';
 
@@ -27,6 +29,9 @@ const readJob = async (store: TestStore, id: string) =>
 const admin = (method: string, path: string, body?: unknown) =>
   call<Job>(method, path, { token: inject('adminToken'), ...(body === undefined ? {} : { body }) });
 
+/** The oldest date a job may start from, moved by `days`. */
+const oldestRollableDateOf = (days: number) => addDays(oldestRollableDate(new Date()), days);
+
 describe('POST /v1/kpis/rollups', () => {
   it('validates the body strictly, naming the field', async () => {
     const store = await createStore();
@@ -39,6 +44,8 @@ describe('POST /v1/kpis/rollups', () => {
       // 367 days: one more than a job may hold (2028 is a leap year: 366 days fit exactly).
       [{ from: '2026-01-01', to: '2027-01-02' }, '/to'],
       [{ from: '2026-01-01', to: '2026-01-02', granularity: 'day' }, '/granularity'],
+      // Past the facts' 13-month retention: re-rolling would empty the day's rows.
+      [{ from: oldestRollableDateOf(-1), to: oldestRollableDateOf(5) }, '/from'],
     ];
     for (const [body, path] of cases) {
       const response = await startJob(store, body);

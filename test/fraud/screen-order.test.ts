@@ -105,6 +105,35 @@ describe('screenOrder', () => {
     expect(calls).toEqual(['capture pi_1 5000 ord_1:capture']);
   });
 
+  it('a redelivery performs the capture a decision still owes after Stripe failed, once', async () => {
+    const { deps, memory, calls } = screeningDeps(authorisedOrder(), 'normal');
+    const capture = deps.payments.capturePaymentIntent;
+    deps.payments.capturePaymentIntent = async () => {
+      throw new Error('Stripe timed out');
+    };
+    await expect(screenOrder(deps, check)).rejects.toThrow(/timed out/);
+    expect(memory.current().fraudStatus).toBe('approved');
+    expect([...memory.pending.keys()]).toEqual(['capture']);
+
+    deps.payments.capturePaymentIntent = capture;
+    expect(await screenOrder(deps, check)).toEqual({ outcome: 'skipped' });
+    expect(calls).toEqual(['capture pi_1 5000 ord_1:capture']);
+    expect(memory.pending.size).toBe(0);
+    expect(await screenOrder(deps, check)).toEqual({ outcome: 'skipped' });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('leaves an earlier effect it has no means for to the consumer that has them, and still captures', async () => {
+    const { deps, memory, calls } = screeningDeps(authorisedOrder(), 'normal');
+    memory.pending.set('queue_fraud_screening', {
+      id: 'queue_fraud_screening',
+      effect: { kind: 'queue_fraud_screening', paymentIntentId: 'pi_1' },
+    });
+    expect(await screenOrder(deps, check)).toMatchObject({ result: { decision: 'approve' } });
+    expect(calls).toEqual(['capture pi_1 5000 ord_1:capture']);
+    expect([...memory.pending.keys()]).toEqual(['queue_fraud_screening']);
+  });
+
   it('skips an order that does not wait for screening, without gathering signals', async () => {
     const { deps, calls, signalReads } = screeningDeps(placedOrder(), 'highest');
     expect(await screenOrder(deps, check)).toEqual({ outcome: 'skipped' });

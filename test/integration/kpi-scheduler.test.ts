@@ -18,7 +18,7 @@ import type {
   runNightlyRollups as RunNightlyRollups,
   SchedulerDependencies,
 } from '../../functions/kpis/scheduler.ts';
-import { localDatesOfHour, nightDue } from '../../functions/kpis/scheduler.ts';
+import { localDatesOfHour, nightDue, nightPlan } from '../../functions/kpis/scheduler.ts';
 
 let client: typeof import('../../functions/adapters/dynamodb.ts')['documentClient'];
 let keys: typeof import('../../functions/adapters/kpi-keys.ts');
@@ -100,6 +100,16 @@ describe('nightDue and localDatesOfHour', () => {
     ]);
     expect(localDatesOfHour('2026-03-09T18', 'Asia/Kolkata', '2026-03-10')).toEqual(['2026-03-09']);
     expect(localDatesOfHour('2026-03-09T20', 'Asia/Kolkata', '2026-03-10')).toEqual([]);
+  });
+
+  it("handles a marker past the facts' retention without rolling its day up again", () => {
+    const markedAt = '2026-03-10T00:30:00.000Z';
+    const plan = nightPlan('UTC', '2026-03-10', [
+      { hour: '2025-01-05T12', markedAt },
+      { hour: '2026-03-05T12', markedAt },
+    ]);
+    expect(plan.dates).toEqual(['2026-03-05', '2026-03-09']);
+    expect(plan.handled).toHaveLength(2);
   });
 });
 

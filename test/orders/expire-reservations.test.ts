@@ -33,6 +33,7 @@ function sweeperFixture(intentStatus: string) {
     amount: 5000,
     currency: 'usd',
     metadata: { orderId: 'ord_1', storeId: fixtureStoreId },
+    latestChargeId: 'ch_1',
   };
   const unused = () => Promise.reject(new Error('not expected'));
   const payments: PaymentGateway & PaymentEventsGateway = {
@@ -69,6 +70,8 @@ describe('reservation expiry of an order authorised meanwhile', () => {
     });
     expect(checks).toEqual([{ storeId: fixtureStoreId, orderId: 'ord_1' }]);
     expect(memory.pending.size).toBe(0);
+    // Screening will read Radar's outcome and the card from the charge the sweeper found.
+    expect(memory.current().paymentFacts?.authorization?.chargeId).toBe('ch_1');
 
     // The webhook that arrives late is a duplicate for the state machine: no change, no effect.
     const late = applyPaymentEvent(
