@@ -148,6 +148,7 @@ function refundView(refund: Stripe.Refund): RefundView {
     amount: refund.amount,
     status: refund.status ?? 'pending',
     created: new Date(refund.created * 1000).toISOString(),
+    requestKey: refund.metadata?.requestKey ?? undefined,
   };
 }
 

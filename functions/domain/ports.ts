@@ -64,6 +64,8 @@ export interface RefundView {
   readonly status: string;
   /** RFC 3339. */
   readonly created: string;
+  /** The refund request that made it (our `metadata.requestKey`), for refunds made through us. */
+  readonly requestKey?: string | undefined;
 }
 
 export interface DisputeView {

@@ -65,7 +65,14 @@ export async function refundOrder(deps: RefundDependencies, request: RefundReque
   if (!refundable.has(order.paymentStatus) || order.amounts.captured <= 0) {
     throw new InvalidState(`The payment is ${order.paymentStatus}; only captured payments can be refunded.`);
   }
-  const remaining = order.amounts.captured - (await refundedSoFar(deps, order));
+  const requestKey = refundIdempotencyKey(request);
+  const { made, refunded } = await refundsSoFar(deps, order);
+  // A retry of a request whose refund Stripe made before the answer was lost (a 5xx is not kept
+  // for replay): that refund is this request's answer, not part of what it may still refund.
+  const earlier =
+    request.idempotencyKey === undefined ? undefined : made.find((r) => r.requestKey === requestKey);
+  if (earlier !== undefined) return { id: earlier.id, amount: earlier.amount, status: earlier.status };
+  const remaining = order.amounts.captured - refunded;
   const amount = request.amount ?? remaining;
   if (amount > remaining || amount <= 0) {
     throw new RefundExceedsCaptured(
@@ -78,8 +85,8 @@ export async function refundOrder(deps: RefundDependencies, request: RefundReque
       paymentIntentId: order.payment.paymentIntentId,
       amount,
       ...(request.reason === undefined ? {} : { reason: request.reason }),
-      metadata: { orderId: order.id, storeId: request.storeId },
-      idempotencyKey: refundIdempotencyKey(request),
+      metadata: { orderId: order.id, storeId: request.storeId, requestKey },
+      idempotencyKey: requestKey,
     });
   } catch (error) {
     if (error instanceof PaymentProviderRejected) {
@@ -105,14 +112,18 @@ export async function refundOrder(deps: RefundDependencies, request: RefundReque
   return { id: refund.id, amount: refund.amount, status: refund.status };
 }
 
-async function refundedSoFar(deps: RefundDependencies, order: Order): Promise<number> {
+/** The refunds Stripe has for the order's charge, and how much of the capture they hold. */
+async function refundsSoFar(
+  deps: RefundDependencies,
+  order: Order,
+): Promise<{ readonly made: readonly RefundView[]; readonly refunded: number }> {
   const chargeId = order.paymentFacts?.authorization?.chargeId;
-  if (chargeId === undefined) return order.amounts.refunded;
-  const refunds = await deps.payments.listRefunds(chargeId);
-  const atStripe = refunds
+  if (chargeId === undefined) return { made: [], refunded: order.amounts.refunded };
+  const made = await deps.payments.listRefunds(chargeId);
+  const atStripe = made
     .filter((refund) => !notCounted.has(refund.status))
     .reduce((sum, refund) => sum + refund.amount, 0);
-  return Math.max(atStripe, order.amounts.refunded);
+  return { made, refunded: Math.max(atStripe, order.amounts.refunded) };
 }
 
 /**

@@ -3,12 +3,13 @@
  * ports: what is refundable, which Stripe idempotency key a request gets, how Stripe's refusals map.
  */
 import { describe, expect, it } from 'vitest';
-import { InvalidState, RefundExceedsCaptured } from '../../functions/domain/errors.ts';
+import { InvalidState, RefundExceedsCaptured, UpstreamUnavailable } from '../../functions/domain/errors.ts';
 import type { Order } from '../../functions/domain/order.ts';
 import { applyPaymentEvent, type PaymentEvent } from '../../functions/domain/payments.ts';
 import {
   type PaymentEventsGateway,
   PaymentProviderRejected,
+  PaymentProviderUnavailable,
   type RefundView,
 } from '../../functions/domain/ports.ts';
 import { heldSince, reviewDueAt } from '../../functions/domain/review.ts';
@@ -91,6 +92,37 @@ describe('refundOrder', () => {
       amount: 3800,
       metadata: { orderId: 'ord_1' },
     });
+  });
+
+  it('answers a retried request with the refund Stripe made before its answer was lost, not a 422', async () => {
+    const request = { storeId, orderId: 'ord_1', idempotencyKey: 'refund-1' };
+    const made: RefundView[] = [];
+    const calls: unknown[] = [];
+    const payments: RefundDependencies['payments'] = {
+      async refund(input) {
+        calls.push(input);
+        made.push({
+          id: 're_lost',
+          amount: input.amount,
+          status: 'succeeded',
+          created: t(10),
+          requestKey: input.metadata.requestKey,
+        });
+        throw new PaymentProviderUnavailable('the answer never came');
+      },
+      listRefunds: async () => made,
+    };
+    await expect(refundOrder(depsFor(paid, payments), request)).rejects.toBeInstanceOf(UpstreamUnavailable);
+    expect(await refundOrder(depsFor(paid, payments), request)).toEqual({
+      id: 're_lost',
+      amount: 5000,
+      status: 'succeeded',
+    });
+    expect(calls).toHaveLength(1);
+    // Another request is refused: the lost refund took everything.
+    await expect(
+      refundOrder(depsFor(paid, payments), { ...request, idempotencyKey: 'refund-2' }),
+    ).rejects.toBeInstanceOf(RefundExceedsCaptured);
   });
 
   it('refuses more than is left without asking Stripe, and maps Stripe’s own refusal', async () => {
