@@ -12,6 +12,7 @@ import { type KpiRowStore, StoredKpiRow } from '../kpis/read.ts';
 import { type StoredTargets, type TargetStore, type Targets, TargetValues } from '../kpis/targets.ts';
 import { kpiRowPartition, kpiRowRange, kpiTargetKey, leadKey } from './kpi-keys.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
+import { queryItems } from './query-items.ts';
 
 /** A row's shown attributes (several are reserved words, so each goes by a placeholder). */
 const rowProjection = (() => {
@@ -37,26 +38,19 @@ export class KpiReadRepository implements KpiRowStore, TargetStore, LeadStore {
   ): Promise<StoredKpiRow[]> {
     const range = kpiRowRange(fromPeriod, toPeriod);
     const rows: StoredKpiRow[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          // The partials (duration lists) stay in the table: only the rollup needs them.
-          ProjectionExpression: rowProjection.expression,
-          ExpressionAttributeNames: rowProjection.names,
-          ExpressionAttributeValues: {
-            ':pk': kpiRowPartition(storeId, granularity, dimension),
-            ':from': range.from,
-            ':to': range.to,
-          },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) rows.push(StoredKpiRow().parse(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const items = await queryItems(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      // The partials (duration lists) stay in the table: only the rollup needs them.
+      ProjectionExpression: rowProjection.expression,
+      ExpressionAttributeNames: rowProjection.names,
+      ExpressionAttributeValues: {
+        ':pk': kpiRowPartition(storeId, granularity, dimension),
+        ':from': range.from,
+        ':to': range.to,
+      },
+    });
+    for (const item of items) rows.push(StoredKpiRow().parse(item));
     return rows;
   }
 
@@ -68,25 +62,18 @@ export class KpiReadRepository implements KpiRowStore, TargetStore, LeadStore {
     const { pk } = kpiTargetKey(storeId, fromPeriod);
     const granularity = granularityOf(fromPeriod);
     const targets = new Map<string, Targets>();
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      // Read after a PUT must show it; a store has a few dozen target items at most.
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': pk, ':from': fromPeriod, ':to': toPeriod },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const stored = StoredTargetsItem.parse(item);
-        // Months and quarters share the partition, and across years one's range holds the other's.
-        if (granularityOf(stored.period) === granularity) targets.set(stored.period, stored.targets);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    // Read after a PUT must show it; a store has a few dozen target items at most.
+    const items = await queryItems(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': pk, ':from': fromPeriod, ':to': toPeriod },
+      ConsistentRead: true,
+    });
+    for (const item of items) {
+      const stored = StoredTargetsItem.parse(item);
+      // Months and quarters share the partition, and across years one's range holds the other's.
+      if (granularityOf(stored.period) === granularity) targets.set(stored.period, stored.targets);
+    }
     return targets;
   }
 

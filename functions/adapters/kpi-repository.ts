@@ -27,6 +27,7 @@ import type { Order } from '../domain/order.ts';
 import { Currency, lazySchema } from '../domain/schemas.ts';
 import { kpiRowKey, kpiRowPartition, kpiRowRange } from './kpi-keys.ts';
 import { orderKey, storedOrder } from './order-items.ts';
+import { queryItems } from './query-items.ts';
 
 type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
 
@@ -162,46 +163,30 @@ export class KpiRepository {
   async dayRows(storeId: string, dimension: Dimension, from: string, to: string): Promise<PartialsRow[]> {
     const range = kpiRowRange(from, to);
     const rows: PartialsRow[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': kpiRowPartition(storeId, 'day', dimension),
-            ':from': range.from,
-            ':to': range.to,
-          },
-          ProjectionExpression: 'dimension, #value, currency, partials',
-          ExpressionAttributeNames: { '#value': 'value' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) rows.push(StoredDayRow().parse(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const items = await queryItems(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': kpiRowPartition(storeId, 'day', dimension),
+        ':from': range.from,
+        ':to': range.to,
+      },
+      ProjectionExpression: 'dimension, #value, currency, partials',
+      ExpressionAttributeNames: { '#value': 'value' },
+    });
+    for (const item of items) rows.push(StoredDayRow().parse(item));
     return rows;
   }
 
   /** The sort keys of a period's rows in one partition. */
   private async rowKeysOf(partition: string, period: string): Promise<string[]> {
-    const keys: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :period)',
-          ExpressionAttributeValues: { ':pk': partition, ':period': `${period}#` },
-          ProjectionExpression: 'sk',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) if (typeof item.sk === 'string') keys.push(item.sk);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return keys;
+    const items = await queryItems(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :period)',
+      ExpressionAttributeValues: { ':pk': partition, ':period': `${period}#` },
+      ProjectionExpression: 'sk',
+    });
+    return items.flatMap((item) => (typeof item.sk === 'string' ? [item.sk] : []));
   }
 
   private async batchWrite(requests: readonly WriteRequest[]): Promise<void> {

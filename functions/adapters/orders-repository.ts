@@ -36,6 +36,7 @@ import {
   storedOrder,
 } from './order-items.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
+import { queryItems } from './query-items.ts';
 import { systemClock } from './system.ts';
 
 /**
@@ -191,24 +192,17 @@ export class OrdersRepository {
   ): Promise<{ stored: StoredOrder | undefined; pendingEffects: PendingEffect[] }> {
     let stored: StoredOrder | undefined;
     const pendingEffects: PendingEffect[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': orderKey(storeId, orderId).pk },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (item.sk === '#ORDER') stored = storedOrder(item);
-        else if (typeof item.sk === 'string' && item.sk.startsWith('#EFFECT#'))
-          pendingEffects.push({ id: item.sk.slice('#EFFECT#'.length), effect: item.effect as PaymentEffect });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const items = await queryItems(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': orderKey(storeId, orderId).pk },
+      ConsistentRead: true,
+    });
+    for (const item of items) {
+      if (item.sk === '#ORDER') stored = storedOrder(item);
+      else if (typeof item.sk === 'string' && item.sk.startsWith('#EFFECT#'))
+        pendingEffects.push({ id: item.sk.slice('#EFFECT#'.length), effect: item.effect as PaymentEffect });
+    }
     return { stored, pendingEffects };
   }
 

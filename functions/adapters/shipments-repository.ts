@@ -4,12 +4,7 @@
  * change brings (`kpi-writes.ts`) in one transaction (key layout in `shipping-keys.ts`).
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { Clock } from '../domain/ports.ts';
 import { Timestamp } from '../domain/schemas.ts';
@@ -17,6 +12,7 @@ import { TrackingEvent } from '../domain/shipping.ts';
 import type { Shipments, ShipmentWrite, TrackingState } from '../shipping/create-shipment.ts';
 import { assertTransactionSize, kpiWrites, type TransactItem } from './kpi-writes.ts';
 import { orderItem, orderKey, type StoredOrder, storedOrder } from './order-items.ts';
+import { queryItems } from './query-items.ts';
 import { earlyEventSkPrefix, shipmentRefKey, trackingHeadKey } from './shipping-keys.ts';
 import { systemClock } from './system.ts';
 
@@ -53,28 +49,21 @@ export class ShipmentsRepository implements Shipments {
     let shipmentId: string | undefined;
     let earlyEventCount = 0;
     const earlyEvents: TrackingState['earlyEvents'][number][] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': head.pk },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (item.sk === head.sk) {
-          const parsed = TrackingHeadItem.parse(item);
-          shipmentId = parsed.shipmentId;
-          earlyEventCount = parsed.earlyEvents ?? 0;
-        } else if (typeof item.sk === 'string' && item.sk.startsWith(earlyEventSkPrefix)) {
-          earlyEvents.push(EarlyEventItem.parse(item));
-        }
+    const items = await queryItems(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': head.pk },
+      ConsistentRead: true,
+    });
+    for (const item of items) {
+      if (item.sk === head.sk) {
+        const parsed = TrackingHeadItem.parse(item);
+        shipmentId = parsed.shipmentId;
+        earlyEventCount = parsed.earlyEvents ?? 0;
+      } else if (typeof item.sk === 'string' && item.sk.startsWith(earlyEventSkPrefix)) {
+        earlyEvents.push(EarlyEventItem.parse(item));
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    }
     return { shipmentId, earlyEventCount, earlyEvents };
   }
 

@@ -16,10 +16,10 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { priorDisputeKey } from '../adapters/orders-repository.ts';
+import { queryItems } from '../adapters/query-items.ts';
 import {
   hourBucket,
   type VelocitySubject,
@@ -108,24 +108,15 @@ export class FraudSignalsRepository {
       hourBucket(at),
     );
     const { pk } = velocityKey(storeId, subject, '');
-    let total = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to },
-          ProjectionExpression: '#count',
-          ExpressionAttributeNames: { '#count': 'count' },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) total += typeof item.count === 'number' ? item.count : 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return total;
+    const items = await queryItems(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to },
+      ProjectionExpression: '#count',
+      ExpressionAttributeNames: { '#count': 'count' },
+      ConsistentRead: true,
+    });
+    return items.reduce((total, item) => total + (typeof item.count === 'number' ? item.count : 0), 0);
   }
 
   /**
