@@ -38,7 +38,7 @@ export const lambdaBundling = {
    * The AWS SDK is bundled (it loads faster than the runtime's copy, and the deployed code runs
    * exactly the SDK version the tests ran against); only the side-loaded packages stay out.
    */
-  external: ['stripe', 'disposable-email-domains'],
+  external: ['stripe', 'disposable-email-domains', '@aws-lambda-powertools/logger'],
   /** Node built-ins replaced by lighter stand-ins; each stand-in says why it is safe. */
   alias: {
     'node:stream/web': fileURLToPath(new URL('./bundling-shims/lazy-stream-web.ts', import.meta.url)),
@@ -47,42 +47,63 @@ export const lambdaBundling = {
 
 /**
  * Packages kept out of a function's bundle and shipped beside it under `node_modules/<name>/`
- * (topology `sideLoaded`): the function loads them with `import()` on first use, so their parsing
- * is not paid on every cold start. Code is prebundled into one `index.mjs`; data is copied as is.
- * Stripe's SDK alone was a third of the checkout bundle; the disposable-email lists were 2 MB of
- * the fraud screening bundle.
+ * (topology `sideLoaded`): the function loads them on first use, so their parsing is not paid on
+ * every cold start. How each one ships:
+ * - `bundle`: prebundled into one ES module, `index.mjs`, for `import()`. Stripe's SDK alone was a
+ *   third of the checkout bundle.
+ * - `require`: prebundled into one CommonJS file, `index.cjs`, for a synchronous `require` where
+ *   the caller cannot wait. Powertools Logger is loaded by the first log line, which must be
+ *   written before the call returns; most invocations write none (a checkout that succeeds logs
+ *   nothing), and the logger was a fifth of what the checkout's cold start loads beyond its
+ *   DynamoDB client.
+ * - `copy`: data copied as it is. The disposable-email lists were 2 MB of the fraud screening
+ *   bundle.
  */
-export const sideLoadedPackages: Readonly<Record<SideLoadedPackage, 'bundle' | 'copy'>> = {
+export const sideLoadedPackages: Readonly<Record<SideLoadedPackage, 'bundle' | 'require' | 'copy'>> = {
   stripe: 'bundle',
+  '@aws-lambda-powertools/logger': 'require',
   'disposable-email-domains': 'copy',
 };
 
+/** Side-loaded by every function, whatever its topology entry says: every function logs. */
+export const sideLoadedByEveryFunction: readonly SideLoadedPackage[] = ['@aws-lambda-powertools/logger'];
+
+/** What a function ships beside its bundle. */
+export function sideLoadedBy(declared: readonly SideLoadedPackage[] = []): SideLoadedPackage[] {
+  return [...new Set([...sideLoadedByEveryFunction, ...declared])];
+}
+
 /** esbuild options that prebundle a side-loaded package into a function's output directory. */
 export function sideBundleBuildOptions(
-  packageName: string,
+  packageName: SideLoadedPackage,
   outputDir: string,
   resolveDir: string,
 ): BuildOptions {
+  const forRequire = sideLoadedPackages[packageName] === 'require';
   return {
     stdin: {
-      contents: `export { default } from '${packageName}';`,
+      contents: forRequire ? `export * from '${packageName}';` : `export { default } from '${packageName}';`,
       resolveDir,
       sourcefile: `${packageName}.side-bundle.js`,
       loader: 'js',
     },
     outfile: sideBundleFile(packageName, outputDir),
     ...sharedBuildOptions(),
+    ...(forRequire ? { format: 'cjs', banner: {} } : {}),
     sourcemap: false,
   };
 }
 
-export function sideBundleFile(packageName: string, outputDir: string): string {
-  return `${outputDir}/node_modules/${packageName}/index.mjs`;
+export function sideBundleFile(packageName: SideLoadedPackage, outputDir: string): string {
+  const file = sideLoadedPackages[packageName] === 'require' ? 'index.cjs' : 'index.mjs';
+  return `${outputDir}/node_modules/${packageName}/${file}`;
 }
 
-/** The package.json that lets Node resolve `import('<name>')` to the prebundled file. */
-export function sideBundleManifest(packageName: string): string {
-  return JSON.stringify({ name: packageName, type: 'module', exports: './index.mjs' });
+/** The package.json that lets Node resolve `import('<name>')` or `require('<name>')` to the prebundled file. */
+export function sideBundleManifest(packageName: SideLoadedPackage): string {
+  return sideLoadedPackages[packageName] === 'require'
+    ? JSON.stringify({ name: packageName, type: 'commonjs', main: './index.cjs' })
+    : JSON.stringify({ name: packageName, type: 'module', exports: './index.mjs' });
 }
 
 /** esbuild options that build one handler the way the CDK stack does. */

@@ -6,14 +6,17 @@
  * (checkout ≤ 1.3, issue 2; receiver ≤ 1.2, issue 3); the spread of each run's own ratio is
  * printed beside it because this machine's timings wander by ±10 % from one run to the next.
  * The shipping webhook receiver (issue 4) is measured without a target: it carries the DynamoDB
- * client the baseline holds, plus an SQS client and the tracking event schema.
+ * client the baseline holds, plus an SQS client and the tracking event schema. So is the checkout
+ * together with the Stripe SDK its first request loads from beside the bundle, so that what side
+ * loading moves out of the import stays in sight.
  */
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import type { FunctionName } from '../../lib/topology.ts';
+import type { FunctionName, SideLoadedPackage } from '../../lib/topology.ts';
+import { bundleSidePackage } from '../bundle-side.ts';
 import type { BenchRow, BenchSection } from './section.ts';
 import { median, round } from './stats.ts';
 
@@ -30,6 +33,17 @@ const measured: readonly { readonly name: FunctionName; readonly targetRatio?: n
   { name: 'shippingWebhook' },
 ];
 
+/**
+ * What a handler's first request loads beside its bundle (lib/bundling.ts side-loads it), measured
+ * as bundle + package, without a target: the import ratio shows the cold start's fixed part, this
+ * shows how much of the first request's work is moved out of it. The checkout's first order always
+ * needs Stripe's SDK; Powertools Logger only loads if something is logged, which a checkout that
+ * succeeds never does.
+ */
+const withFirstRequest: readonly { readonly name: FunctionName; readonly loads: SideLoadedPackage }[] = [
+  { name: 'checkout', loads: 'stripe' },
+];
+
 /** The least a handler on DynamoDB loads: the client and the document client, constructed. */
 const baselineSource = `
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -38,7 +52,7 @@ export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({})
 `;
 
 /**
- * Runs in the child: times the dynamic import alone, not Node's own start-up. Lambda's Node.js
+ * Runs in the child: times the dynamic imports alone (the bundle, then any side-loaded package), not Node's own start-up. Lambda's Node.js
  * runtime has set up stdout and stderr (it patches console) before it imports a handler, so the
  * child does that first too; otherwise a bundle that merely touches \`process.stdout\` (Powertools
  * Logger does) would be charged for Node creating the stream.
@@ -47,7 +61,7 @@ const importTimerSource = `
 void process.stdout;
 void process.stderr;
 const started = performance.now();
-await import(process.argv[2]);
+for (const module of process.argv.slice(2)) await import(module);
 const importMs = performance.now() - started;
 process.stdout.write(JSON.stringify({ importMs }) + '\\n');
 process.exit(0);
@@ -77,10 +91,18 @@ export const coldImport: BenchSection = {
       ...measured.map(({ name }) => bundler.function(name)),
     ]);
     if (baseline === undefined) throw new Error('no baseline bundle');
+    const firstRequests = await Promise.all(
+      withFirstRequest.map(async ({ name, loads }) => {
+        const bundle = await bundler.function(name);
+        const sideBundle = await bundleSidePackage(loads, dirname(bundle.outfile));
+        return { name, loads, modules: [bundle.outfile, sideBundle] };
+      }),
+    );
     const timer = join(workDir, 'import-timer.mjs');
     await writeFile(timer, importTimerSource);
-    const importOnce = async (bundleFile: string): Promise<number> => {
-      const { stdout } = await execFileAsync(process.execPath, [timer, pathToFileURL(bundleFile).href], {
+    const importOnce = async (modules: readonly string[]): Promise<number> => {
+      const urls = modules.map((file) => pathToFileURL(file).href);
+      const { stdout } = await execFileAsync(process.execPath, [timer, ...urls], {
         env: childEnvironment,
         cwd: workDir,
       });
@@ -89,12 +111,17 @@ export const coldImport: BenchSection = {
       return importMs;
     };
 
-    const bundles = [baseline, ...handlers];
-    const samples = bundles.map((): number[] => []);
+    // One rotation: the baseline, each handler, then each handler with its first request's package.
+    const subjects: readonly (readonly string[])[] = [
+      [baseline.outfile],
+      ...handlers.map((bundle) => [bundle.outfile]),
+      ...firstRequests.map(({ modules }) => modules),
+    ];
+    const samples = subjects.map((): number[] => []);
     for (let run = 0; run < warmUps + runs; run++) {
-      const order = bundles.map((_, index) => (run % 2 === 0 ? index : bundles.length - 1 - index));
+      const order = subjects.map((_, index) => (run % 2 === 0 ? index : subjects.length - 1 - index));
       for (const index of order) {
-        const importMs = await importOnce(bundles[index]?.outfile ?? '');
+        const importMs = await importOnce(subjects[index] ?? []);
         if (run >= warmUps) samples[index]?.push(importMs);
       }
     }
@@ -150,6 +177,15 @@ export const coldImport: BenchSection = {
         },
       );
       details[name] = { bytes: bundle?.bytes, samplesMs: handlerSamples, pairedRatios };
+    });
+    firstRequests.forEach(({ name, loads }, index) => {
+      const subjectSamples = samples[1 + handlers.length + index] ?? [];
+      rows.push({
+        metric: `${name} + its first request's ${loads} ÷ baseline`,
+        value: round(median(subjectSamples) / baselineMs, 2),
+        unit: '×',
+      });
+      details[`${name}+${loads}`] = { samplesMs: subjectSamples };
     });
     return { rows, details };
   },

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Order } from '../domain/order.ts';
 import { reviewDueAt, shortestReviewTimeoutHours } from '../domain/review.ts';
-import { shipDueAt, shortestShipWithinHours } from '../domain/shipping.ts';
+import { shipDueAt, shortestShipWithinHours } from '../domain/ship-deadline.ts';
 
 export const orderKey = (storeId: string, orderId: string) => ({
   pk: `STORE#${storeId}#ORDER#${orderId}`,

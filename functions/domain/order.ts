@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { CountryCode, Currency, integer, lazySchema, MinorUnits, Timestamp, text } from './schemas.ts';
-import { ShipmentView } from './shipping.ts';
+import { ShipmentView } from './shipment.ts';
 
 export const Address = z.strictObject({
   name: z.optional(text(1, 200)),

@@ -15,7 +15,8 @@ import * as z from 'zod/mini';
 import { Sku } from './catalog.ts';
 import { InvalidState, OverFulfilment } from './errors.ts';
 import type { Order, TimelineEntry } from './order.ts';
-import { integer, lazySchema, Timestamp, text } from './schemas.ts';
+import { integer, Timestamp, text } from './schemas.ts';
+import { type Shipment, type ShipmentStatus, trackingStatuses } from './shipment.ts';
 import { canonicalTime, replaceDerivedEntries } from './timeline.ts';
 
 export const Carrier = z
@@ -26,18 +27,10 @@ export const TrackingNumber = z
   .string()
   .check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, ".", "_" or "-"'));
 
-/** What a carrier may report, from least to most final: ties at one instant rank by this order. */
-export const trackingStatuses = [
-  'in_transit',
-  'out_for_delivery',
-  'exception',
-  'returned',
-  'delivered',
-] as const;
+export { type Shipment, type ShipmentStatus, ShipmentView, trackingStatuses } from './shipment.ts';
+
 export const TrackingStatus = z.enum(trackingStatuses);
 export type TrackingStatus = z.infer<typeof TrackingStatus>;
-
-export type ShipmentStatus = 'label_created' | TrackingStatus;
 export type FulfilmentStatus = Order['fulfilmentStatus'];
 
 export const ShipmentLine = z.strictObject({ sku: Sku, quantity: integer(1, 1_000_000) });
@@ -82,35 +75,6 @@ export const ShippingWebhookBody = z.strictObject({
   events: z.array(TrackingEvent).check(z.minLength(1), z.maxLength(100)),
 });
 export type ShippingWebhookBody = z.infer<typeof ShippingWebhookBody>;
-
-/** The shipment's response shape, built on first use (only /openapi.json and tests need it). */
-export const ShipmentView = lazySchema(() =>
-  z.object({
-    id: z.string(),
-    orderId: z.string(),
-    carrier: z.string(),
-    trackingNumber: z.string(),
-    service: z.optional(z.string()),
-    status: z.enum(['label_created', ...trackingStatuses]),
-    lines: z.array(z.object({ sku: z.string(), quantity: z.int() })),
-    events: z.array(
-      z.object({
-        eventId: z.string(),
-        carrier: z.string(),
-        trackingNumber: z.string(),
-        status: z.enum(trackingStatuses),
-        occurredAt: Timestamp,
-        location: z.optional(z.string()),
-        description: z.optional(z.string()),
-      }),
-    ),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  }),
-);
-
-/** A shipment as stored in its order and shown by the API; `events` oldest first (`compareEvents`). */
-export type Shipment = z.infer<ReturnType<typeof ShipmentView>>;
 
 /** How long a tracking event for a tracking number no shipment has yet is kept for one to appear. */
 export const earlyEventRetentionDays = 7;
@@ -248,38 +212,6 @@ export function fulfilmentStatus(
   const allShipped = lines.every((line) => line.shippedQuantity >= line.quantity);
   if (!allShipped) return 'partially_shipped';
   return shipments.every((shipment) => shipment.status === 'delivered') ? 'delivered' : 'shipped';
-}
-
-/** The shortest `fulfilment.shipWithinHours` a store may set (see `settings.ts`). */
-export const shortestShipWithinHours = 1;
-
-/** The timeline entry that flags an order not shipped in time; recorded once, never derived. */
-export const shipLateEntryType = 'ship_late';
-
-/**
- * When a paid order that still has units to ship becomes late under `shipWithinHours`, counted
- * from its capture; undefined when it cannot become late (not captured, shipped, or flagged).
- */
-export function shipDueAt(order: Order, shipWithinHours: number): string | undefined {
-  const capturedAt = order.paymentFacts?.capture?.at;
-  if (order.status !== 'paid' || capturedAt === undefined) return undefined;
-  // By the lines, not `fulfilmentStatus`: a partial shipment in `exception` leaves units to ship.
-  if (order.lines.every((line) => line.shippedQuantity >= line.quantity)) return undefined;
-  if (order.timeline.some((entry) => entry.type === shipLateEntryType)) return undefined;
-  return new Date(new Date(capturedAt).getTime() + shipWithinHours * 3_600_000).toISOString();
-}
-
-/** The order flagged as not shipped within `shipWithinHours` of capture. */
-export function flagShipLate(order: Order, shipWithinHours: number, now: Date): Order {
-  const at = now.toISOString();
-  return {
-    ...order,
-    timeline: [
-      ...order.timeline,
-      { at, type: shipLateEntryType, detail: `not shipped within ${shipWithinHours} h of capture` },
-    ],
-    updatedAt: at,
-  };
 }
 
 // ---------------------------------------------------------------------------------------------

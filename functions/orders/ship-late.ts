@@ -12,7 +12,7 @@
  */
 import type { Order } from '../domain/order.ts';
 import type { Clock } from '../domain/ports.ts';
-import { flagShipLate, shipDueAt } from '../domain/shipping.ts';
+import { flagShipLate, shipDueAt } from '../domain/ship-deadline.ts';
 import type { StoredOrderRef } from './cancel.ts';
 
 export interface ShipLateOrders {

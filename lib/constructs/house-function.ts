@@ -20,7 +20,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { lambdaBundling } from '../bundling.ts';
+import { lambdaBundling, sideLoadedBy } from '../bundling.ts';
 import { type TableDefinition, tableEnvVar } from '../data-model.ts';
 import type { FunctionDefinition, SideLoadedPackage } from '../topology.ts';
 import { topologyMetadata } from './metadata.ts';
@@ -140,10 +140,7 @@ export class HouseFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel.INFO,
       systemLogLevelV2: SystemLogLevel.WARN,
-      bundling:
-        (definition.sideLoaded ?? []).length > 0
-          ? withSideBundles(houseBundling, props.projectRoot, definition.sideLoaded ?? [])
-          : houseBundling,
+      bundling: withSideBundles(houseBundling, props.projectRoot, sideLoadedBy(definition.sideLoaded)),
       // Secrets are read through AWS's Parameters and Secrets extension (a local, caching HTTP
       // endpoint) rather than a Secrets Manager client in every bundle.
       ...(readsSecrets(definition)

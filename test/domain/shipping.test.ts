@@ -1,15 +1,14 @@
 /** The shipment rules of contract section 7, one by one, on the pure domain. */
 import { describe, expect, it } from 'vitest';
 import { InvalidState, OverFulfilment, ValidationFailed } from '../../functions/domain/errors.ts';
+import { flagShipLate, shipDueAt } from '../../functions/domain/ship-deadline.ts';
 import {
   applyTrackingEvents,
   CreateShipmentRequest,
   earlyEventUsable,
-  flagShipLate,
   fulfilmentStatus,
   planShipment,
   ShippingWebhookBody,
-  shipDueAt,
   shipmentStatus,
   type TrackingEvent,
 } from '../../functions/domain/shipping.ts';

@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +11,7 @@ import { bundleSidePackage } from '../../bin/bundle-side.ts';
 import { esbuildBuildOptions, lambdaBundling } from '../../lib/bundling.ts';
 import { functionDefinition, functionNames } from '../../lib/topology.ts';
 
+const execFileAsync = promisify(execFile);
 const entry = fileURLToPath(new URL('./fixtures/esm-entry.ts', import.meta.url));
 let outdir: string;
 let outfile: string;
@@ -69,7 +72,7 @@ describe('the shared Lambda bundle', () => {
       platform: 'node',
       target: 'node24',
       mainFields: ['module', 'main'],
-      external: ['stripe', 'disposable-email-domains'],
+      external: ['stripe', 'disposable-email-domains', '@aws-lambda-powertools/logger'],
     });
   });
 
@@ -98,6 +101,45 @@ describe('the shared Lambda bundle', () => {
     for (const name of functionNames) {
       const { access, sideLoaded = [] } = functionDefinition(name);
       expect(sideLoaded.includes('stripe'), name).toBe(access.stripe === true);
+    }
+  });
+
+  it('ships Powertools Logger beside every bundle, required by the first log line', async () => {
+    // Built as the CDK stack builds a function, into a folder with no node_modules above it: the
+    // logger can only come from the side bundle.
+    const functionDir = await mkdtemp(join(tmpdir(), 'sales-ops-side-logger-'));
+    try {
+      const loggerEntry = fileURLToPath(new URL('./fixtures/logger-entry.ts', import.meta.url));
+      await build(esbuildBuildOptions(loggerEntry, join(functionDir, 'index.mjs')));
+      const main = await readFile(join(functionDir, 'index.mjs'), 'utf8');
+      expect(main).not.toContain('POWERTOOLS_LOG_LEVEL');
+      await bundleSidePackage('@aws-lambda-powertools/logger', functionDir);
+      // A child process, so that the line the logger writes to stdout can be read.
+      const { stdout } = await execFileAsync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `(await import(${JSON.stringify(pathToFileURL(join(functionDir, 'index.mjs')).href)})).handler();`,
+        ],
+        { env: { PATH: process.env.PATH ?? '', POWERTOOLS_SERVICE_NAME: 'bundle-test' } },
+      );
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((line): unknown => JSON.parse(line));
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 'INFO',
+          message: 'fixture line',
+          service: 'bundle-test',
+          requestId: 'req_fixture',
+          route: 'POST /v1/checkouts',
+          orderId: 'ord_fixture',
+        }),
+      ]);
+    } finally {
+      await rm(functionDir, { recursive: true, force: true });
     }
   });
 
