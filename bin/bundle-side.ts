@@ -17,7 +17,7 @@ import type { SideLoadedPackage } from '../lib/topology.ts';
 const repositoryRoot = resolve(import.meta.dirname, '..');
 
 export async function bundleSidePackage(packageName: SideLoadedPackage, outputDir: string): Promise<string> {
-  if (sideLoadedPackages[packageName] === 'copy') return copyDataPackage(packageName, outputDir);
+  if (sideLoadedPackages[packageName].loadedBy === 'copy') return copyDataPackage(packageName, outputDir);
   await build(sideBundleBuildOptions(packageName, outputDir, repositoryRoot));
   const file = sideBundleFile(packageName, outputDir);
   await writeFile(`${dirname(file)}/package.json`, sideBundleManifest(packageName));

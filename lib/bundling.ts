@@ -38,7 +38,7 @@ export const lambdaBundling = {
    * The AWS SDK is bundled (it loads faster than the runtime's copy, and the deployed code runs
    * exactly the SDK version the tests ran against); only the side-loaded packages stay out.
    */
-  external: ['stripe', 'disposable-email-domains', '@aws-lambda-powertools/logger'],
+  external: ['stripe', 'disposable-email-domains', '@aws-lambda-powertools/logger', 'zod/locales'],
   /** Node built-ins replaced by lighter stand-ins; each stand-in says why it is safe. */
   alias: {
     'node:stream/web': fileURLToPath(new URL('./bundling-shims/lazy-stream-web.ts', import.meta.url)),
@@ -49,24 +49,32 @@ export const lambdaBundling = {
  * Packages kept out of a function's bundle and shipped beside it under `node_modules/<name>/`
  * (topology `sideLoaded`): the function loads them on first use, so their parsing is not paid on
  * every cold start. How each one ships:
- * - `bundle`: prebundled into one ES module, `index.mjs`, for `import()`. Stripe's SDK alone was a
+ * - `import`: prebundled into one ES module, `index.mjs`, for `import()`. Stripe's SDK alone was a
  *   third of the checkout bundle.
  * - `require`: prebundled into one CommonJS file, `index.cjs`, for a synchronous `require` where
  *   the caller cannot wait. Powertools Logger is loaded by the first log line, which must be
  *   written before the call returns; most invocations write none (a checkout that succeeds logs
  *   nothing), and the logger was a fifth of what the checkout's cold start loads beyond its
- *   DynamoDB client.
+ *   DynamoDB client. zod's English messages are loaded by the first value that fails validation.
  * - `copy`: data copied as it is. The disposable-email lists were 2 MB of the fraud screening
  *   bundle.
  */
-export const sideLoadedPackages: Readonly<Record<SideLoadedPackage, 'bundle' | 'require' | 'copy'>> = {
-  stripe: 'bundle',
-  '@aws-lambda-powertools/logger': 'require',
-  'disposable-email-domains': 'copy',
+export const sideLoadedPackages: Readonly<Record<SideLoadedPackage, SideLoading>> = {
+  stripe: { loadedBy: 'import', exports: 'default' },
+  '@aws-lambda-powertools/logger': { loadedBy: 'require', exports: ['Logger'] },
+  'zod/locales': { loadedBy: 'require', exports: ['en'] },
+  'disposable-email-domains': { loadedBy: 'copy' },
 };
 
-/** Side-loaded by every function, whatever its topology entry says: every function logs. */
-export const sideLoadedByEveryFunction: readonly SideLoadedPackage[] = ['@aws-lambda-powertools/logger'];
+type SideLoading =
+  | { readonly loadedBy: 'import' | 'require'; readonly exports: 'default' | readonly string[] }
+  | { readonly loadedBy: 'copy' };
+
+/** Side-loaded by every function, whatever its topology entry says: every function logs and validates. */
+export const sideLoadedByEveryFunction: readonly SideLoadedPackage[] = [
+  '@aws-lambda-powertools/logger',
+  'zod/locales',
+];
 
 /** What a function ships beside its bundle. */
 export function sideLoadedBy(declared: readonly SideLoadedPackage[] = []): SideLoadedPackage[] {
@@ -79,29 +87,36 @@ export function sideBundleBuildOptions(
   outputDir: string,
   resolveDir: string,
 ): BuildOptions {
-  const forRequire = sideLoadedPackages[packageName] === 'require';
+  const loading = sideLoadedPackages[packageName];
+  if (loading.loadedBy === 'copy') throw new Error(`${packageName} is copied, not bundled`);
+  const names = loading.exports === 'default' ? 'default' : loading.exports.join(', ');
   return {
+    // Only the named exports, so that tree shaking keeps the side bundle to what is used.
     stdin: {
-      contents: forRequire ? `export * from '${packageName}';` : `export { default } from '${packageName}';`,
+      contents: `export { ${names} } from '${packageName}';`,
       resolveDir,
       sourcefile: `${packageName}.side-bundle.js`,
       loader: 'js',
     },
     outfile: sideBundleFile(packageName, outputDir),
     ...sharedBuildOptions(),
-    ...(forRequire ? { format: 'cjs', banner: {} } : {}),
+    ...(loading.loadedBy === 'require' ? { format: 'cjs', banner: {} } : {}),
     sourcemap: false,
   };
 }
 
 export function sideBundleFile(packageName: SideLoadedPackage, outputDir: string): string {
-  const file = sideLoadedPackages[packageName] === 'require' ? 'index.cjs' : 'index.mjs';
+  const file = sideLoadedPackages[packageName].loadedBy === 'require' ? 'index.cjs' : 'index.mjs';
   return `${outputDir}/node_modules/${packageName}/${file}`;
 }
 
-/** The package.json that lets Node resolve `import('<name>')` or `require('<name>')` to the prebundled file. */
+/**
+ * The package.json that lets Node resolve `import('<name>')` or `require('<name>')` to the
+ * prebundled file. A subpath such as `zod/locales` is found as the folder of that name, as no
+ * `node_modules/zod/package.json` ships beside the bundle to map it otherwise.
+ */
 export function sideBundleManifest(packageName: SideLoadedPackage): string {
-  return sideLoadedPackages[packageName] === 'require'
+  return sideLoadedPackages[packageName].loadedBy === 'require'
     ? JSON.stringify({ name: packageName, type: 'commonjs', main: './index.cjs' })
     : JSON.stringify({ name: packageName, type: 'module', exports: './index.mjs' });
 }

@@ -19,7 +19,11 @@ export type Capability =
   | 'reporting';
 
 /** Heavy packages a function may load lazily from beside its bundle (lib/bundling.ts ships them). */
-export type SideLoadedPackage = 'stripe' | 'disposable-email-domains' | '@aws-lambda-powertools/logger';
+export type SideLoadedPackage =
+  | 'stripe'
+  | 'disposable-email-domains'
+  | '@aws-lambda-powertools/logger'
+  | 'zod/locales';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

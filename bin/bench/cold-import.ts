@@ -22,7 +22,7 @@ import { median, round } from './stats.ts';
 
 const execFileAsync = promisify(execFile);
 
-const runs = 41;
+const runs = 81;
 /** Untimed first imports, so that the page cache holds both bundles before measuring. */
 const warmUps = 1;
 

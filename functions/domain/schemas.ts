@@ -7,12 +7,23 @@
  * function's cold import).
  */
 
-import { en } from 'zod/locales';
+import { createRequire } from 'node:module';
 import * as z from 'zod/mini';
 
+type ZodLocales = typeof import('zod/locales');
+
 // zod/mini ships without messages ("Invalid input" for everything); a store's engineer should read
-// what was expected instead.
-z.config(en());
+// what was expected instead. The English messages are needed only once a value fails, so they are
+// side-loaded (lib/bundling.ts) and required by the first failure rather than at every cold start.
+// Named so that esbuild leaves the call alone: a literal `require('…')` would be bundled.
+const requireAtRuntime = createRequire(import.meta.url);
+let englishMessages: z.core.$ZodErrorMap | undefined;
+z.config({
+  localeError: (issue) => {
+    englishMessages ??= (requireAtRuntime('zod/locales') as ZodLocales).en().localeError;
+    return englishMessages?.(issue);
+  },
+});
 
 /** A lowercase ISO 4217 code, as Stripe writes currencies. */
 export const Currency = z
@@ -34,10 +45,29 @@ export const IanaTimeZone = z
   .check(z.refine(isIanaTimeZone, 'must be an IANA time zone such as "Europe/Paris"'));
 
 /** A string of `min`..`max` characters. */
-export const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+export const text = sharedPerBounds((min, max) => z.string().check(z.minLength(min), z.maxLength(max)));
 
 /** An integer in `min`..`max`. */
-export const integer = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
+export const integer = sharedPerBounds((min, max) => z.int().check(z.minimum(min), z.maximum(max)));
+
+/**
+ * One schema per pair of bounds, however many fields use it. A zod schema is immutable (`check`
+ * and `describe` return a copy), so fields can share it; and constructing schemas is most of what
+ * a handler's cold start costs beyond its AWS client: the checkout request's addresses and
+ * customer alone asked for the same few bounds fifteen times.
+ */
+function sharedPerBounds<T>(build: (min: number, max: number) => T): (min: number, max: number) => T {
+  const built = new Map<string, T>();
+  return (min, max) => {
+    const key = `${min}..${max}`;
+    let schema = built.get(key);
+    if (schema === undefined) {
+      schema = build(min, max);
+      built.set(key, schema);
+    }
+    return schema;
+  };
+}
 
 /**
  * A schema built on first use. Response shapes only serve /openapi.json: built lazily, they cost

@@ -72,7 +72,7 @@ describe('the shared Lambda bundle', () => {
       platform: 'node',
       target: 'node24',
       mainFields: ['module', 'main'],
-      external: ['stripe', 'disposable-email-domains', '@aws-lambda-powertools/logger'],
+      external: ['stripe', 'disposable-email-domains', '@aws-lambda-powertools/logger', 'zod/locales'],
     });
   });
 
@@ -138,6 +138,25 @@ describe('the shared Lambda bundle', () => {
           orderId: 'ord_fixture',
         }),
       ]);
+    } finally {
+      await rm(functionDir, { recursive: true, force: true });
+    }
+  });
+
+  it("ships zod's English messages beside every bundle, required by the first value that fails", async () => {
+    const functionDir = await mkdtemp(join(tmpdir(), 'sales-ops-side-messages-'));
+    try {
+      const messagesEntry = fileURLToPath(new URL('./fixtures/messages-entry.ts', import.meta.url));
+      await build(esbuildBuildOptions(messagesEntry, join(functionDir, 'index.mjs')));
+      const main = await readFile(join(functionDir, 'index.mjs'), 'utf8');
+      expect(main).not.toContain('Too big');
+      await bundleSidePackage('zod/locales', functionDir);
+      const { handler }: typeof import('./fixtures/messages-entry.ts') = await import(
+        pathToFileURL(join(functionDir, 'index.mjs')).href
+      );
+      expect(handler('fine')).toBe('valid');
+      expect(handler(42)).toBe('Invalid input: expected string, received number');
+      expect(handler('too long')).toBe('Too big: expected string to have <=5 characters');
     } finally {
       await rm(functionDir, { recursive: true, force: true });
     }
