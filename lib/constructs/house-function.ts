@@ -150,9 +150,11 @@ export class HouseFunction extends NodejsFunction {
             }),
           }
         : {}),
+      // No `NODE_OPTIONS=--enable-source-maps`: Node then reads and parses the bundle's source map
+      // at every cold start, about 20 ms on the checkout's 700 KB map (a quarter of its import).
+      // The map still ships in the asset, so a logged stack's positions can be mapped offline.
       environment: {
         POWERTOOLS_SERVICE_NAME: 'sales-ops',
-        NODE_OPTIONS: '--enable-source-maps',
       },
     });
     this.topologyName = props.functionName;

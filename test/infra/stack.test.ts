@@ -85,10 +85,12 @@ describe('functions', () => {
       Timeout: definition.timeoutSeconds,
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
-      Environment: {
-        Variables: { POWERTOOLS_SERVICE_NAME: 'sales-ops', NODE_OPTIONS: '--enable-source-maps' },
-      },
+      Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'sales-ops' } },
     });
+    // Not NODE_OPTIONS=--enable-source-maps: parsing the source map would be paid at every cold start.
+    expect(
+      synthesized.template.toJSON().Resources[logicalId].Properties.Environment.Variables,
+    ).not.toHaveProperty('NODE_OPTIONS');
   });
 
   it('keeps every log group one month', () => {
@@ -236,7 +238,7 @@ describe('least-privilege grants from topology access', () => {
   it('gives the docs function no data and no secret', () => {
     const permissions = permissionsOf(synthesized.template, 'docs');
     expect(permissions.filter(({ action }) => /^(dynamodb|secretsmanager|sqs):/.test(action))).toEqual([]);
-    expect(Object.keys(environmentOf('docs')).sort()).toEqual(['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME']);
+    expect(Object.keys(environmentOf('docs')).sort()).toEqual(['POWERTOOLS_SERVICE_NAME']);
   });
 
   it('lets checkout read the Stripe secret key but not the admin token', () => {
