@@ -2,19 +2,34 @@
  * Secrets: on AWS from Secrets Manager (`<NAME>_ARN`) through AWS's Parameters and Secrets Lambda
  * extension — a caching HTTP endpoint inside the execution environment, added by the CDK stack —
  * so that no bundle carries a Secrets Manager client; locally from the plain environment.
- * Read once per execution environment and cached.
  */
 import { secretEnvVars } from '../../lib/runtime-env.ts';
 import { optionalEnv, requiredEnv } from './env.ts';
 
-const cache = new Map<string, Promise<string>>();
+/**
+ * How long a read secret is reused. Not for the life of the execution environment: a rotated
+ * secret (a rolled Stripe key or webhook secret, a new admin token) must reach warm functions
+ * while the old one still works, and Stripe's rolls overlap by at most the expiry chosen for the
+ * old one. With the extension's own cache (300 s by default) a new value is in use within ten
+ * minutes.
+ */
+export const secretReuseMs = 5 * 60_000;
 
-export function secret(localName: string, arnName: string): Promise<string> {
+const cache = new Map<string, { readonly value: Promise<string>; readonly readAt: number }>();
+
+export function secret(localName: string, arnName: string, now: () => number = Date.now): Promise<string> {
   const cached = cache.get(localName);
-  if (cached !== undefined) return cached;
-  const loading = loadSecret(localName, arnName);
-  cache.set(localName, loading);
-  loading.catch(() => cache.delete(localName));
+  if (cached !== undefined && now() - cached.readAt < secretReuseMs) return cached.value;
+  // A failed refresh keeps the value read before (the extension may blink; the secret did not).
+  const previous = cached?.value;
+  const loading = loadSecret(localName, arnName).catch((error: unknown) => {
+    if (previous === undefined) throw error;
+    return previous;
+  });
+  cache.set(localName, { value: loading, readAt: now() });
+  loading.catch(() => {
+    if (cache.get(localName)?.value === loading) cache.delete(localName);
+  });
   return loading;
 }
 

@@ -20,17 +20,23 @@ import { optionalEnv } from './env.ts';
 /**
  * The Stripe client, created on first use: the SDK is a quarter of a checkout bundle, and requests
  * that end before the payment step (validation errors, replays, out of stock) never load it.
+ * A new client is made when the secret key changes, so a rolled key is used as soon as the secret
+ * cache (`secrets.ts`) reads it.
  */
 export function lazyStripeClient(secretKey: () => Promise<string>): () => Promise<Stripe> {
-  let client: Promise<Stripe> | undefined;
-  return () => {
-    client ??= Promise.all([import('stripe'), secretKey()]).then(([sdk, key]) =>
-      stripeClient(sdk.default, key),
-    );
-    client.catch(() => {
-      client = undefined;
-    });
-    return client;
+  let sdk: Promise<typeof Stripe> | undefined;
+  let current: { readonly key: string; readonly client: Stripe } | undefined;
+  return async () => {
+    if (sdk === undefined) {
+      const loading = import('stripe').then((module) => module.default);
+      sdk = loading;
+      loading.catch(() => {
+        sdk = undefined;
+      });
+    }
+    const [StripeSdk, key] = await Promise.all([sdk, secretKey()]);
+    if (current?.key !== key) current = { key, client: stripeClient(StripeSdk, key) };
+    return current.client;
   };
 }
 

@@ -1,13 +1,17 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { secret } from '../../functions/adapters/secrets.ts';
+import { secret, secretReuseMs } from '../../functions/adapters/secrets.ts';
 
 /** A stand-in for the Parameters and Secrets extension's local endpoint. */
 const requests: { url: string; headers: IncomingHttpHeaders }[] = [];
 const server = createServer((request, response) => {
   requests.push({ url: request.url ?? '', headers: request.headers });
-  if (request.url?.includes('missing')) {
+  const blinking = request.url?.includes('blinking') === true;
+  if (
+    request.url?.includes('missing') ||
+    (blinking && requests.filter((r) => r.url.includes('blinking')).length > 1)
+  ) {
     response.writeHead(400).end('{"message":"not found"}');
     return;
   }
@@ -21,6 +25,7 @@ beforeAll(async () => {
   process.env.AWS_SESSION_TOKEN = 'session-token';
   process.env.TEST_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:stripe-AbC';
   process.env.MISSING_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:missing';
+  process.env.BLINKING_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:blinking';
 });
 
 afterAll(() => {
@@ -48,6 +53,29 @@ describe('secrets', () => {
     );
     await expect(secret('MISSING_SECRET', 'MISSING_SECRET_ARN')).rejects.toThrow();
     expect(requests.filter((request) => request.url.includes('missing'))).toHaveLength(2);
+  });
+
+  it('reads a rotated secret again once it has been reused for secretReuseMs', async () => {
+    process.env.ROTATED = 'whsec_before';
+    const readAt = Date.now();
+    await expect(secret('ROTATED', 'ROTATED_ARN', () => readAt)).resolves.toBe('whsec_before');
+    process.env.ROTATED = 'whsec_after';
+    await expect(secret('ROTATED', 'ROTATED_ARN', () => readAt + secretReuseMs - 1)).resolves.toBe(
+      'whsec_before',
+    );
+    await expect(secret('ROTATED', 'ROTATED_ARN', () => readAt + secretReuseMs)).resolves.toBe('whsec_after');
+  });
+
+  it('keeps the value it had when a refresh fails', async () => {
+    const readAt = Date.now();
+    await expect(secret('BLINKING', 'BLINKING_SECRET_ARN', () => readAt)).resolves.toBe(
+      'sk_live_from_secrets_manager',
+    );
+    await expect(secret('BLINKING', 'BLINKING_SECRET_ARN', () => readAt + secretReuseMs)).resolves.toBe(
+      'sk_live_from_secrets_manager',
+    );
+    // The extension did answer the refresh, with an error.
+    expect(requests.filter((request) => request.url.includes('blinking'))).toHaveLength(2);
   });
 
   it('uses the plain environment when no ARN is configured (the local stack)', async () => {
