@@ -58,8 +58,14 @@ export const storeOfZoneKey = (timeZone: string, storeId: string) => ({
   sk: storeId,
 });
 
-/** The last local date whose night the scheduler ran for a zone (claimed conditionally). */
+/** The last local date whose night the scheduler took for a zone, and the last it finished. */
 export const zoneNightKey = (timeZone: string) => ({ pk: storesOfZonePartition(timeZone), sk: '#NIGHT' });
+
+/** A store's night (by the zone's local date of the night) whose rollup job was started. */
+export const storeNightKey = (storeId: string, date: string) => ({
+  pk: `STORE#${storeId}#NIGHTS`,
+  sk: date,
+});
 
 /** The set of timezones that have stores (`zones`, a string set). */
 export const timeZonesKey = { pk: 'STORES#TIMEZONES', sk: '#SET' } as const;

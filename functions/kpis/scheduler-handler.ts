@@ -14,6 +14,7 @@ const nights = new KpiNightsRepository(documentClient, tableName);
 const dependencies = {
   registry: new StoreRegistryReader(documentClient, tableName),
   nights,
+  storeNights: nights,
   markers: nights,
   jobs: new RollupJobsRepository(documentClient, tableName),
   queue: sqsRollupQueue(),

@@ -1,8 +1,11 @@
 /**
  * The nightly KPI run (docs/kpis.md "Schedules"), invoked every 15 minutes. For each zone in use
- * whose night has come and not yet run, it claims the night, then starts for each store of the
- * zone one nightly rollup job (functions/kpis/jobs.ts): the previous local day, plus the local
- * days of the store's stale markers.
+ * whose night has come and is not done, it takes the night for one run (a lease, so that runs do
+ * not overlap), then starts for each store of the zone one nightly rollup job
+ * (functions/kpis/jobs.ts): the previous local day, plus the local days of the store's stale
+ * markers. Each store's night is recorded once its job's days are queued, and the zone's night is
+ * done only when every store's is: a run that dies or fails for some stores is finished by the
+ * next invocation (once its lease has lapsed), which skips the stores already started.
  *
  * A night comes an hour after local midnight (`lateAfterMs`): a fact of 23:50 written at 00:20 is
  * not late and marks nothing, so the run waits until the day's facts can only arrive late, and
@@ -34,13 +37,31 @@ export interface StoreRegistry {
 }
 
 export interface ZoneNights {
-  /** Records that the zone's night of `date` runs; false if it (or a later one) already did. */
+  /**
+   * Takes the zone's night of `date` for one run until `at + nightLeaseMs`; false if that night
+   * (or a later one) is done, or another run holds it.
+   */
   claim(timeZone: string, date: string, at: Date): Promise<boolean>;
+  /** Records that every store of the zone has started its night of `date`. */
+  complete(timeZone: string, date: string, at: Date): Promise<void>;
 }
+
+export interface StoreNights {
+  /** Whether the store's night of `date` was started (its job's days queued). */
+  started(storeId: string, date: string): Promise<boolean>;
+  recordStarted(storeId: string, date: string, jobId: string, at: Date): Promise<void>;
+}
+
+/**
+ * How long a run holds a zone's night: longer than the scheduler's own timeout (60 s), shorter than
+ * the 15 minutes to the next invocation, which takes over a night whose run died.
+ */
+export const nightLeaseMs = 5 * 60_000;
 
 export interface SchedulerDependencies {
   readonly registry: StoreRegistry;
   readonly nights: ZoneNights;
+  readonly storeNights: StoreNights;
   readonly markers: Pick<StaleMarkers, 'list'>;
   readonly jobs: Pick<RollupJobs, 'create' | 'fail'>;
   readonly queue: RollupQueue;
@@ -60,8 +81,11 @@ const concurrentStores = 10;
 export interface NightlySummary {
   /** The zones whose night this invocation ran, with the local date of that night. */
   readonly zones: readonly { readonly timeZone: string; readonly date: string }[];
+  /** Stores whose night this invocation started. */
   readonly stores: number;
   readonly days: number;
+  /** Stores whose night an earlier run had started (it died or failed for other stores). */
+  readonly alreadyStarted: number;
   readonly failedStores: number;
 }
 
@@ -110,40 +134,53 @@ export async function runNightlyRollups(
   const zones: { timeZone: string; date: string }[] = [];
   let stores = 0;
   let days = 0;
+  let alreadyStarted = 0;
   let failedStores = 0;
   for (const timeZone of await deps.registry.zones()) {
     const today = nightDue(timeZone, now);
     if (today === undefined || !(await deps.nights.claim(timeZone, today, now))) continue;
     zones.push({ timeZone, date: today });
+    let failedInZone = 0;
     for await (const page of deps.registry.storesOfZone(timeZone)) {
       for (let start = 0; start < page.length; start += concurrentStores) {
         const results = await Promise.allSettled(
           page
             .slice(start, start + concurrentStores)
-            .map((storeId) => startNight(deps, storeId, timeZone, today)),
+            .map((storeId) => startNightOnce(deps, storeId, timeZone, today)),
         );
         results.forEach((result, index) => {
-          if (result.status === 'fulfilled') {
+          if (result.status === 'rejected') {
+            failedInZone++;
+            onStoreError(page[start + index] ?? '', result.reason);
+          } else if (result.value === undefined) {
+            alreadyStarted++;
+          } else {
             stores++;
             days += result.value;
-          } else {
-            failedStores++;
-            onStoreError(page[start + index] ?? '', result.reason);
           }
         });
       }
     }
+    failedStores += failedInZone;
+    // Left undone, the night is taken again by the next invocation once this run's lease lapses.
+    if (failedInZone === 0) await deps.nights.complete(timeZone, today, deps.clock.now());
   }
-  return { zones, stores, days, failedStores };
+  return { zones, stores, days, alreadyStarted, failedStores };
 }
 
-/** Starts the store's nightly job; returns its number of days. */
-async function startNight(
+/**
+ * Starts the store's nightly job unless an earlier run did; returns its number of days, or
+ * undefined if it was started already. A run that dies after queueing the days but before
+ * recording it leaves the store to be started again: the job's days are rolled up twice, which
+ * recomputes the same rows.
+ */
+async function startNightOnce(
   deps: SchedulerDependencies,
   storeId: string,
   timeZone: string,
   today: string,
-): Promise<number> {
+): Promise<number | undefined> {
+  if (await deps.storeNights.started(storeId, today)) return undefined;
   const markers = await deps.markers.list(storeId, maxMarkersPerNight);
   const { dates, handled } = nightPlan(timeZone, today, markers);
   const job = newRollupJob({
@@ -155,5 +192,6 @@ async function startNight(
     now: deps.clock.now(),
   });
   await enqueueJob(deps, job);
+  await deps.storeNights.recordStarted(storeId, today, job.id, deps.clock.now());
   return dates.length;
 }

@@ -18,7 +18,7 @@ import type {
   runNightlyRollups as RunNightlyRollups,
   SchedulerDependencies,
 } from '../../functions/kpis/scheduler.ts';
-import { localDatesOfHour, nightDue, nightPlan } from '../../functions/kpis/scheduler.ts';
+import { localDatesOfHour, nightDue, nightLeaseMs, nightPlan } from '../../functions/kpis/scheduler.ts';
 
 let client: typeof import('../../functions/adapters/dynamodb.ts')['documentClient'];
 let keys: typeof import('../../functions/adapters/kpi-keys.ts');
@@ -57,15 +57,23 @@ async function world(zones: Record<string, string[]>) {
     }
   }
   const sent: RollupMessage[] = [];
+  /** Stores whose messages the queue refuses, as SQS might for a while. */
+  const refusedStores = new Set<string>();
   const jobs = new classes.RollupJobsRepository(client, tableName);
   const nights = new classes.KpiNightsRepository(client, tableName);
   let sequence = 0;
   const dependencies = (now: string): SchedulerDependencies => ({
     registry: new classes.StoreRegistryReader(client, tableName),
     nights,
+    storeNights: nights,
     markers: nights,
     jobs,
-    queue: { send: async (messages) => void sent.push(...messages) },
+    queue: {
+      send: async (messages) => {
+        if (messages.some((message) => refusedStores.has(message.storeId))) throw new Error('SQS refused');
+        sent.push(...messages);
+      },
+    },
     clock: { now: () => new Date(now) },
     ids: { next: (prefix) => `${prefix}${++sequence}` },
   });
@@ -80,7 +88,7 @@ async function world(zones: Record<string, string[]>) {
     }
     return byStore;
   };
-  return { dependencies, sent, jobs, mark, queued };
+  return { dependencies, sent, jobs, nights, mark, queued, refusedStores };
 }
 
 const noErrors = (storeId: string, error: unknown) => {
@@ -157,6 +165,57 @@ describe('runNightlyRollups', () => {
     expect(new Set(sent.map((message) => message.jobId)).size).toBe(3);
   });
 
+  it('finishes a night that failed for some stores at the next invocation, without starting the others again', async () => {
+    const { dependencies, queued, refusedStores } = await world({
+      UTC: ['str_ok1', 'str_refused', 'str_ok2'],
+    });
+    refusedStores.add('str_refused');
+    const errors: string[] = [];
+
+    const first = await runNightlyRollups(dependencies('2026-03-10T01:15:00.000Z'), (storeId) =>
+      errors.push(storeId),
+    );
+    expect(first).toMatchObject({ stores: 2, alreadyStarted: 0, failedStores: 1 });
+    expect(errors).toEqual(['str_refused']);
+
+    // Inside the failed run's lease, the night is left alone.
+    refusedStores.clear();
+    const duringLease = await runNightlyRollups(dependencies('2026-03-10T01:18:00.000Z'), noErrors);
+    expect(duringLease.zones).toEqual([]);
+
+    // The next invocation takes the night over and starts only the store that failed.
+    const next = await runNightlyRollups(dependencies('2026-03-10T01:30:00.000Z'), noErrors);
+    expect(next).toEqual({
+      zones: [{ timeZone: 'UTC', date: '2026-03-10' }],
+      stores: 1,
+      days: 1,
+      alreadyStarted: 2,
+      failedStores: 0,
+    });
+    expect(queued()).toEqual({
+      str_ok1: ['2026-03-09'],
+      str_refused: ['2026-03-09'],
+      str_ok2: ['2026-03-09'],
+    });
+
+    // Now every store has started, the night is done: later invocations leave it.
+    const after = await runNightlyRollups(dependencies('2026-03-10T02:30:00.000Z'), noErrors);
+    expect(after.zones).toEqual([]);
+  });
+
+  it('takes over a night whose run died holding it, once the lease has lapsed', async () => {
+    const { dependencies, nights, queued } = await world({ UTC: ['str_d1', 'str_d2'] });
+    // A run took the night at 01:15, then died before starting any store.
+    expect(await nights.claim('UTC', '2026-03-10', new Date('2026-03-10T01:15:00.000Z'))).toBe(true);
+
+    const held = await runNightlyRollups(dependencies('2026-03-10T01:15:00.000Z'), noErrors);
+    expect(held.zones).toEqual([]);
+    const lapsedAt = new Date(Date.parse('2026-03-10T01:15:00.000Z') + nightLeaseMs).toISOString();
+    const takenOver = await runNightlyRollups(dependencies(lapsedAt), noErrors);
+    expect(takenOver).toMatchObject({ zones: [{ timeZone: 'UTC', date: '2026-03-10' }], stores: 2 });
+    expect(queued()).toEqual({ str_d1: ['2026-03-09'], str_d2: ['2026-03-09'] });
+  });
+
   it("queues each store's previous day and the local days of its stale markers, never today", async () => {
     const { dependencies, queued, sent, jobs, mark } = await world({ 'Asia/Kolkata': ['str_k1', 'str_k2'] });
     await mark('str_k1', '2026-03-05T10'); // 15:30–16:29 IST on the 5th
@@ -172,6 +231,7 @@ describe('runNightlyRollups', () => {
       zones: [{ timeZone: 'Asia/Kolkata', date: '2026-03-10' }],
       stores: 2,
       days: 4,
+      alreadyStarted: 0,
       failedStores: 0,
     });
     expect(queued()).toEqual({ str_k1: ['2026-03-05', '2026-03-08', '2026-03-09'], str_k2: ['2026-03-09'] });
