@@ -31,6 +31,7 @@ const StoredJob = z.object({
   // A string set; absent until the first day is counted (DynamoDB has no empty sets).
   doneDates: z.optional(z.set(z.string())),
   staleMarkers: z.optional(z.array(z.object({ hour: z.string(), markedAt: z.string() }))),
+  lastAttemptDeadlines: z.optional(z.record(z.string(), z.string())),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -41,6 +42,7 @@ function jobOf(item: Record<string, unknown>): RollupJob {
     ...stored,
     doneDates: [...(stored.doneDates ?? [])].sort(),
     staleMarkers: stored.staleMarkers ?? [],
+    lastAttemptDeadlines: stored.lastAttemptDeadlines ?? {},
   };
 }
 
@@ -106,6 +108,24 @@ export class RollupJobsRepository implements RollupJobs {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       if (error.Item === undefined) return undefined;
       return { counted: false, job: jobOf(unmarshall(error.Item)) };
+    }
+  }
+
+  async recordLastAttempt(storeId: string, jobId: string, step: string, deadline: Date): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: rollupJobKey(storeId, jobId),
+          UpdateExpression: 'SET #deadlines.#step = :deadline',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#deadlines': 'lastAttemptDeadlines', '#step': step },
+          ExpressionAttributeValues: { ':deadline': deadline.toISOString() },
+        }),
+      );
+    } catch (error) {
+      // No such job: the message is processed (and fails) as it would have.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

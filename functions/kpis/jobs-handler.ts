@@ -34,7 +34,7 @@ export const handler = httpHandler([
   ),
 
   storeRoute(getRollupOperation, { authenticator: stores }, async ({ store, params }) =>
-    ok(await getRollupJob(jobs, store.id, params.rollupId)),
+    ok(await getRollupJob(startDependencies, store.id, params.rollupId)),
   ),
 
   adminRoute(adminStartRollupOperation, adminToken, async ({ params, body }) =>
@@ -44,6 +44,6 @@ export const handler = httpHandler([
   ),
 
   adminRoute(adminGetRollupOperation, adminToken, async ({ params }) =>
-    ok(await getRollupJob(jobs, await existingStore(params.storeId), params.rollupId)),
+    ok(await getRollupJob(startDependencies, await existingStore(params.storeId), params.rollupId)),
   ),
 ]);

@@ -7,7 +7,10 @@
  * periods message for the weeks, months and quarters of all the job's days: they are recomputed
  * once, after every day they hold, whatever order the days ran in. The periods message completes
  * the job. A message that fails on its last receive (it goes to the dead-letter queue next) fails
- * the job first; `failed` is final, a new job runs the range again.
+ * the job first; `failed` is final, a new job runs the range again. A last receive that cannot
+ * fail anything, because the function timed out or ran out of memory, is caught on read: before
+ * it starts it records by when it must have ended, and a job with a step past that deadline and
+ * not done is shown `failed` (`effectiveStatus`).
  *
  * The nightly scheduler starts one job per store and night too (`origin: 'nightly'`), so that its
  * days share that one periods recomputation, and hands it the stale markers the night handles:
@@ -61,8 +64,30 @@ export interface RollupJob {
   readonly doneDates: readonly string[];
   /** The markers this job handles (nightly jobs only). */
   readonly staleMarkers: readonly StaleMarker[];
+  /**
+   * The steps (a date, or `periods`) whose message is on its last receive, each with the time by
+   * which that attempt has ended, whether it succeeded or its function was stopped.
+   */
+  readonly lastAttemptDeadlines: Readonly<Record<string, string>>;
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+/** The step of the job a message is: its date, or its periods. */
+export const periodsStep = 'periods';
+
+/**
+ * The job's status as of `now`: as stored, except that a queued or running job one of whose steps
+ * passed the deadline of its last attempt without being done has failed (its message was
+ * dead-lettered by a timeout or an out-of-memory stop, which no code of ours saw).
+ */
+export function effectiveStatus(job: RollupJob, now: Date): RollupJobStatus {
+  if (job.status !== 'queued' && job.status !== 'running') return job.status;
+  const lapsed = Object.entries(job.lastAttemptDeadlines).some(
+    ([step, deadline]) =>
+      Date.parse(deadline) < now.getTime() && (step === periodsStep || !job.doneDates.includes(step)),
+  );
+  return lapsed ? 'failed' : job.status;
 }
 
 export interface RollupJobView {
@@ -89,6 +114,8 @@ export interface RollupJobs {
   complete(storeId: string, jobId: string, at: Date): Promise<void>;
   /** → `failed`, unless the job is already `completed`. */
   fail(storeId: string, jobId: string, at: Date): Promise<void>;
+  /** Records that `step`'s last attempt has begun and ends by `deadline`. */
+  recordLastAttempt(storeId: string, jobId: string, step: string, deadline: Date): Promise<void>;
 }
 
 export interface StaleMarkers {
@@ -104,9 +131,9 @@ export interface Rollups {
   periods(input: { storeId: string; periods: readonly string[] }): Promise<{ rows: number }>;
 }
 
-const jobView = (job: RollupJob): RollupJobView => ({
+const jobView = (job: RollupJob, now: Date): RollupJobView => ({
   id: job.id,
-  status: job.status,
+  status: effectiveStatus(job, now),
   progress: { done: job.done, total: job.total },
 });
 
@@ -145,6 +172,7 @@ export function newRollupJob(input: {
     done: 0,
     doneDates: [],
     staleMarkers: [...(input.staleMarkers ?? [])],
+    lastAttemptDeadlines: {},
     createdAt: at,
     updatedAt: at,
   };
@@ -204,13 +232,13 @@ export async function enqueueJob(
 }
 
 export async function getRollupJob(
-  jobs: Pick<RollupJobs, 'get'>,
+  deps: { readonly jobs: Pick<RollupJobs, 'get'>; readonly clock: Clock },
   storeId: string,
   jobId: string,
 ): Promise<RollupJobView> {
-  const job = await jobs.get(storeId, jobId);
+  const job = await deps.jobs.get(storeId, jobId);
   if (job === undefined) throw new NotFound(`No rollup job "${jobId}".`);
-  return jobView(job);
+  return jobView(job, deps.clock.now());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -233,13 +261,18 @@ export type MessageOutcome =
 
 /**
  * Processes one message. `lastAttempt`: this is its last receive before the dead-letter queue, so
- * if it fails its job fails with it (then the error is rethrown, and the message dead-lettered).
+ * if it fails its job fails with it (then the error is rethrown, and the message dead-lettered);
+ * `endsBy` is when the function running it is stopped at the latest.
  */
 export async function processRollupMessage(
   deps: ConsumerDependencies,
   message: RollupMessage,
-  delivery: { readonly lastAttempt: boolean },
+  delivery: { readonly lastAttempt: boolean; readonly endsBy: Date },
 ): Promise<MessageOutcome> {
+  if (delivery.lastAttempt && message.jobId !== undefined) {
+    const step = message.kind === 'day' ? message.date : periodsStep;
+    await deps.jobs.recordLastAttempt(message.storeId, message.jobId, step, delivery.endsBy);
+  }
   try {
     return message.kind === 'day' ? await rollUpDay(deps, message) : await rollUpPeriods(deps, message);
   } catch (error) {

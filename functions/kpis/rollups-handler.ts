@@ -1,11 +1,13 @@
 /**
  * The `kpi-rollups` consumer: one store-day, or one store's periods, per record (batch size 1).
  * A record that fails is retried on its own (partial batch responses); on its last receive
- * (`maxReceiveCount`, lib/topology.ts) its job is failed before the error sends it to the DLQ.
+ * (`maxReceiveCount`, lib/topology.ts) its job is failed before the error sends it to the DLQ, and
+ * the job records by when that attempt ends, so that a timeout or an out-of-memory stop, which
+ * runs none of our code, shows the job failed too (jobs.ts `effectiveStatus`).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { queues } from '../../lib/topology.ts';
+import { functionDefinition, queues } from '../../lib/topology.ts';
 import { documentClient, mainTableName } from '../adapters/dynamodb.ts';
 import { KpiNightsRepository } from '../adapters/kpi-nights-repository.ts';
 import { KpiRepository } from '../adapters/kpi-repository.ts';
@@ -19,6 +21,7 @@ import { RollupMessage, rollupsQueueName } from './rollup-queue.ts';
 import { sqsRollupQueue } from './sqs-rollup-queue.ts';
 
 const maxReceiveCount = receiveLimitOf(rollupsQueueName);
+const functionTimeoutMs = functionDefinition('kpiRollups').timeoutSeconds * 1000;
 
 const tableName = mainTableName();
 const processor = new BatchProcessor(EventType.SQS);
@@ -40,11 +43,16 @@ const dependencies: ConsumerDependencies = {
   clock: systemClock,
 };
 
-async function processRecord(record: SQSRecord): Promise<void> {
+/** Beyond the function's own stop: the time for its record to be released to the DLQ. */
+const stopMarginMs = 60_000;
+
+async function processRecord(record: SQSRecord, context?: Context): Promise<void> {
   // Throws on a malformed body, so the record is retried and then dead-lettered, never dropped.
   const message = RollupMessage.parse(JSON.parse(record.body));
   const lastAttempt = Number(record.attributes.ApproximateReceiveCount) >= maxReceiveCount;
-  const outcome = await processRollupMessage(dependencies, message, { lastAttempt });
+  const remainingMs = context?.getRemainingTimeInMillis() ?? functionTimeoutMs;
+  const endsBy = new Date(Date.now() + remainingMs + stopMarginMs);
+  const outcome = await processRollupMessage(dependencies, message, { lastAttempt, endsBy });
   logger.debug('rollup message processed', { storeId: message.storeId, jobId: message.jobId, outcome });
 }
 

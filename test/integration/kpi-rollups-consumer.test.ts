@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RollupJobsRepository as RollupJobsRepositoryType } from '../../functions/adapters/rollup-jobs-repository.ts';
 import type {
   ConsumerDependencies,
+  getRollupJob as GetRollupJob,
   processRollupMessage as ProcessRollupMessage,
   RollupJob,
   StaleMarker,
@@ -28,6 +29,7 @@ type Handler = typeof import('../../functions/kpis/rollups-handler.ts')['handler
 let jobs: RollupJobsRepositoryType;
 let handler: Handler;
 let processRollupMessage: typeof ProcessRollupMessage;
+let getRollupJob: typeof GetRollupJob;
 let markers: ConsumerDependencies['markers'];
 let documentClient: typeof import('../../functions/adapters/dynamodb.ts')['documentClient'];
 let tableName: string;
@@ -47,7 +49,7 @@ beforeAll(async () => {
   jobs = new RollupJobsRepository(documentClient, tableName);
   markers = new KpiNightsRepository(documentClient, tableName);
   keys = await import('../../functions/adapters/kpi-keys.ts');
-  ({ processRollupMessage } = await import('../../functions/kpis/jobs.ts'));
+  ({ processRollupMessage, getRollupJob } = await import('../../functions/kpis/jobs.ts'));
   ({ handler } = await import('../../functions/kpis/rollups-handler.ts'));
 });
 
@@ -129,26 +131,54 @@ describe('kpi-rollups consumer', () => {
     expect(await jobs.get(job.storeId, job.id)).toMatchObject({ status: 'failed', done: 0, total: 2 });
   });
 
+  it('shows the job failed once a last attempt that was stopped (timeout, out of memory) is past its end', async () => {
+    const job = await writtenJob(['2026-05-01', '2026-05-02']);
+    const deps = recordingDependencies();
+    // A rollup that never returns: the function is stopped, and no code of ours sees it.
+    const stopped = { ...deps, rollups: { ...deps.rollups, storeDay: () => new Promise<never>(() => {}) } };
+    const endsBy = new Date(now.getTime() + 180_000);
+    void processRollupMessage(
+      stopped,
+      { kind: 'day', storeId: job.storeId, date: '2026-05-02', jobId: job.id },
+      { lastAttempt: true, endsBy },
+    );
+    // Its other day, on a first receive, is done meanwhile.
+    await processRollupMessage(
+      deps,
+      { kind: 'day', storeId: job.storeId, date: '2026-05-01', jobId: job.id },
+      { lastAttempt: false, endsBy },
+    );
+    await expect
+      .poll(async () => (await jobs.get(job.storeId, job.id))?.lastAttemptDeadlines)
+      .toEqual({
+        '2026-05-02': endsBy.toISOString(),
+      });
+
+    const at = (time: Date) => getRollupJob({ jobs, clock: { now: () => time } }, job.storeId, job.id);
+    await expect(at(endsBy)).resolves.toMatchObject({ status: 'running', progress: { done: 1, total: 2 } });
+    await expect(at(new Date(endsBy.getTime() + 1))).resolves.toMatchObject({ status: 'failed' });
+  });
+
   it('counts each day once, queues the periods once the last day is done, and completes the job', async () => {
     const dates = ['2026-04-29', '2026-04-30', '2026-05-01'];
     const job = await writtenJob(dates);
     const deps = recordingDependencies();
     const day = (date: string): RollupMessage => ({ kind: 'day', storeId: job.storeId, date, jobId: job.id });
 
-    await processRollupMessage(deps, day('2026-05-01'), { lastAttempt: false });
+    await processRollupMessage(deps, day('2026-05-01'), { lastAttempt: false, endsBy: now });
     // SQS delivers at least once: the same day again is rolled up again, but not counted again.
-    await processRollupMessage(deps, day('2026-05-01'), { lastAttempt: false });
-    await processRollupMessage(deps, day('2026-04-29'), { lastAttempt: false });
+    await processRollupMessage(deps, day('2026-05-01'), { lastAttempt: false, endsBy: now });
+    await processRollupMessage(deps, day('2026-04-29'), { lastAttempt: false, endsBy: now });
     expect(await jobs.get(job.storeId, job.id)).toMatchObject({ status: 'running', done: 2, total: 3 });
     expect(deps.sent).toEqual([]);
 
-    await processRollupMessage(deps, day('2026-04-30'), { lastAttempt: false });
+    await processRollupMessage(deps, day('2026-04-30'), { lastAttempt: false, endsBy: now });
 
     const periods = { kind: 'periods', storeId: job.storeId, periods: periodsOfDates(dates), jobId: job.id };
     expect(periods.periods).toEqual(['2026-W18', '2026-04', '2026-05', '2026-Q2']);
     expect(deps.sent).toEqual([periods]);
     expect(await jobs.get(job.storeId, job.id)).toMatchObject({ status: 'running', done: 3, total: 3 });
-    await processRollupMessage(deps, periods as RollupMessage, { lastAttempt: false });
+    await processRollupMessage(deps, periods as RollupMessage, { lastAttempt: false, endsBy: now });
     expect(await jobs.get(job.storeId, job.id)).toMatchObject({ status: 'completed', done: 3, total: 3 });
     expect(deps.rolled).toEqual([
       ...['2026-05-01', '2026-05-01', '2026-04-29', '2026-04-30'],
@@ -178,13 +208,13 @@ describe('kpi-rollups consumer', () => {
       await processRollupMessage(
         deps,
         { kind: 'day', storeId: job.storeId, date, jobId: job.id },
-        { lastAttempt: false },
+        { lastAttempt: false, endsBy: now },
       );
     }
     const [periods] = deps.sent;
     if (periods === undefined) throw new Error('no periods message was queued');
 
-    const outcome = await processRollupMessage(deps, periods, { lastAttempt: false });
+    const outcome = await processRollupMessage(deps, periods, { lastAttempt: false, endsBy: now });
 
     expect(outcome).toEqual({ kind: 'periods', rows: 0, markersDeleted: 1 });
     const read = async (hour: string) =>
