@@ -43,7 +43,11 @@ export function buildApp(props: BuildAppProps = {}): { app: App; stack: SalesOps
     ...(props.outdir ? { outdir: props.outdir } : {}),
     builtinCloudFormationValidation: props.cloudFormationValidation ?? true,
   });
-  const stack = new SalesOpsStack(app, stackName, props.stack);
+  const alarmEmail: unknown = app.node.tryGetContext('alarmEmail');
+  const stack = new SalesOpsStack(app, stackName, {
+    ...(typeof alarmEmail === 'string' && alarmEmail !== '' ? { alarmEmail } : {}),
+    ...props.stack,
+  });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { Alerting } from './constructs/alerting.ts';
 import { CapabilityFunctions } from './constructs/capability.ts';
 import { Data } from './constructs/data.ts';
 import type { HouseFunction } from './constructs/house-function.ts';
@@ -26,6 +27,8 @@ export interface SalesOpsStackProps extends StackProps {
   readonly throttle?: ThrottleProps;
   /** @default the repository this file belongs to */
   readonly projectRoot?: string;
+  /** Subscribed to the alarm topic. @default none (the `alarmEmail` context value of bin/app.ts) */
+  readonly alarmEmail?: string;
 }
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -38,6 +41,7 @@ export class SalesOpsStack extends Stack {
   readonly capabilities: ReadonlyMap<Capability, CapabilityFunctions>;
   readonly functions: ReadonlyMap<string, HouseFunction>;
   readonly httpApi: HttpApi;
+  readonly alerting: Alerting;
 
   constructor(scope: Construct, id: string, props: SalesOpsStackProps = {}) {
     super(scope, id, {
@@ -92,6 +96,17 @@ export class SalesOpsStack extends Stack {
       ...(props.throttle ? { throttle: props.throttle } : {}),
     });
 
+    this.alerting = new Alerting(this, 'Alerting', {
+      ...(props.alarmEmail === undefined ? {} : { email: props.alarmEmail }),
+    });
+    for (const name of queueDefinitions.map((queue) => queue.name)) {
+      const { deadLetterAlarm, ageAlarm } = this.queues.get(name);
+      this.alerting.notify(deadLetterAlarm);
+      this.alerting.notify(ageAlarm);
+    }
+    for (const [name, fn] of functions) this.alerting.alarmOnErrors(fn, name, fn);
+    this.alerting.alarmOnServerErrors(this.httpApi, this.httpApi.api);
+
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the Sales Ops HTTP API',
       value: this.httpApi.url,
@@ -99,6 +114,10 @@ export class SalesOpsStack extends Stack {
     new CfnOutput(this, 'StripeSecretKeyArn', {
       description: 'Put the Stripe secret key (sk_live_…) here after the first deploy',
       value: this.secrets.stripeSecretKey.secretArn,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Subscribe here (or deploy with -c alarmEmail=…) to hear of failures',
+      value: this.alerting.topic.topicArn,
     });
     new CfnOutput(this, 'StripeWebhookSecretArn', {
       description: 'Put the Stripe webhook signing secret (whsec_…) here after the first deploy',
