@@ -173,7 +173,8 @@ export const functions = {
     memoryMb: 256,
     timeoutSeconds: 60,
     schedules: [{ name: 'sweep', everyMinutes: 1 }],
-    access: { table: 'readWrite', stripe: true, sendsTo: ['fraud-checks'] },
+    // The email hash key: an owed dispute record (owed-effects.ts) is keyed by it.
+    access: { table: 'readWrite', stripe: true, emailHashKey: true, sendsTo: ['fraud-checks'] },
     sideLoaded: ['stripe'],
   },
   stripeWebhook: {

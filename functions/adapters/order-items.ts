@@ -19,7 +19,8 @@ export const paymentIntentKey = (paymentIntentId: string) => ({
 
 /** Reservation deadlines are spread over shards so that no one partition takes every order. */
 export const dueShards = 8;
-const dueShard = (orderId: string) => (createHash('sha1').update(orderId).digest()[0] ?? 0) % dueShards;
+export const dueShard = (orderId: string) =>
+  (createHash('sha1').update(orderId).digest()[0] ?? 0) % dueShards;
 
 export interface StoredOrder {
   readonly storeId: string;

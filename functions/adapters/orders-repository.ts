@@ -18,6 +18,7 @@ import {
 import type { Order, OrderStatus } from '../domain/order.ts';
 import type { PaymentEffect } from '../domain/payments.ts';
 import type { Clock } from '../domain/ports.ts';
+import type { DueEffect } from '../orders/owed-effects.ts';
 import type { TransitionCommitments } from '../payments/effects.ts';
 import { couponKey, productKey } from './catalog-repository.ts';
 import {
@@ -28,6 +29,7 @@ import {
   type TransactItem,
 } from './kpi-writes.ts';
 import {
+  dueShard,
   dueShards,
   orderItem,
   orderKey,
@@ -60,6 +62,17 @@ export interface EffectLease {
   readonly owner: string;
   readonly until: number;
 }
+
+/**
+ * How long a pending effect is left to the deliveries that wrote it and their SQS retries before
+ * the sweeper takes it up: past a writer's lease (60 s) and a message's redeliveries.
+ */
+export const owedEffectGraceMs = 15 * 60_000;
+
+const owedEffectDueKeys = (orderId: string, effectId: string, dueAt: string) => ({
+  duepk: `DUE#effect#${dueShard(orderId)}`,
+  duesk: `${dueAt}#${orderId}#${effectId}`,
+});
 
 export interface PendingEffect {
   /** Unique per order: one effect of each kind can rise per order. */
@@ -235,9 +248,17 @@ export class OrdersRepository {
             Item: {
               ...pendingEffectKey(storeId, next.id, pending.id),
               entity: 'pendingEffect',
+              storeId,
+              orderId: next.id,
               effect: pending.effect,
               createdAt: next.updatedAt,
               ...(lease === undefined ? {} : { leaseOwner: lease.owner, leaseUntil: lease.until }),
+              // Still here after its deliveries' retries, the sweeper takes it up (owed-effects.ts).
+              ...owedEffectDueKeys(
+                next.id,
+                pending.id,
+                new Date(this.clock.now().getTime() + owedEffectGraceMs).toISOString(),
+              ),
             },
           },
         }),
@@ -284,6 +305,48 @@ export class OrdersRepository {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
+    }
+  }
+
+  /** Pending effects due by `now` in the due index (`DUE#effect#<shard>`), at most `limitPerShard` a shard. */
+  async dueEffects(now: string, limitPerShard: number): Promise<DueEffect[]> {
+    const pages = await Promise.all(
+      Array.from({ length: dueShards }, (_, shard) =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'byDueTime',
+            KeyConditionExpression: 'duepk = :pk AND duesk < :now',
+            ExpressionAttributeValues: { ':pk': `DUE#effect#${shard}`, ':now': now },
+            Limit: limitPerShard,
+          }),
+        ),
+      ),
+    );
+    return pages.flatMap((page) =>
+      (page.Items ?? []).flatMap((item): DueEffect[] => {
+        const { storeId, orderId, sk } = item;
+        if (typeof storeId !== 'string' || typeof orderId !== 'string' || typeof sk !== 'string') return [];
+        return [{ storeId, orderId, effectId: sk.slice('#EFFECT#'.length) }];
+      }),
+    );
+  }
+
+  /** Moves a pending effect's due time to `dueAt`; nothing if it was settled meanwhile. */
+  async deferEffect(storeId: string, orderId: string, effectId: string, dueAt: string): Promise<void> {
+    const { duesk } = owedEffectDueKeys(orderId, effectId, dueAt);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: pendingEffectKey(storeId, orderId, effectId),
+          UpdateExpression: 'SET duesk = :duesk',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':duesk': duesk },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

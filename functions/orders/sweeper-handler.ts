@@ -2,12 +2,13 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { documentClient, mainTableName } from '../adapters/dynamodb.ts';
 import { logger } from '../adapters/logger.ts';
 import { OrdersRepository } from '../adapters/orders-repository.ts';
-import { stripeSecretKey } from '../adapters/secrets.ts';
+import { emailHashKey, stripeSecretKey } from '../adapters/secrets.ts';
 import { StoresRepository } from '../adapters/stores-repository.ts';
 import { lazyStripeClient, stripeGateway } from '../adapters/stripe-gateway.ts';
 import { systemClock } from '../adapters/system.ts';
 import { sqsFraudCheckQueue } from '../fraud/check-queue.ts';
 import { expireReservations } from './expire-reservations.ts';
+import { retryOwedEffects } from './owed-effects.ts';
 import { expireReviews } from './review-timeouts.ts';
 import { flagLateShipments } from './ship-late.ts';
 
@@ -46,5 +47,19 @@ export async function handler(_event: ScheduledEvent) {
   );
   if (shipping.flagged + shipping.deferred + shipping.failed > 0)
     logger.info('late shipping swept', { ...shipping });
-  return { reservations, reviews, shipping };
+  const owedEffects = await retryOwedEffects(
+    {
+      orders,
+      owed: orders,
+      payments,
+      fraudChecks,
+      emailHashKey,
+      clock: systemClock,
+      onEffectRefused: (effect, orderId, error) =>
+        logger.warn('effect refused by Stripe', { kind: effect.kind, orderId, code: error.providerCode }),
+    },
+    (orderId, error) => logger.error('could not perform an owed effect', { orderId, error: String(error) }),
+  );
+  if (owedEffects.retried + owedEffects.failed > 0) logger.info('owed effects swept', { ...owedEffects });
+  return { reservations, reviews, shipping, owedEffects };
 }

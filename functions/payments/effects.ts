@@ -16,7 +16,8 @@
  *   the fraud screening consumer ignores an order that is no longer waiting for screening.
  *   The trade-off of a fixed key: Stripe replays a saved 500 for that key for 24 h, so a capture
  *   that hit a Stripe 500 keeps failing until the key expires (the message ends in the DLQ and
- *   the pending item stays, to be performed by the next event or a redrive). A key per attempt
+ *   the pending item stays, to be performed by the next event, a redrive, or the sweeper, which
+ *   retries owed effects hourly: functions/orders/owed-effects.ts). A key per attempt
  *   would avoid that but could refund twice under concurrent deliveries; the order's money must
  *   not move twice, so the fixed key wins.
  */
