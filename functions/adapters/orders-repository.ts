@@ -310,26 +310,11 @@ export class OrdersRepository {
 
   /** Pending effects due by `now` in the due index (`DUE#effect#<shard>`), at most `limitPerShard` a shard. */
   async dueEffects(now: string, limitPerShard: number): Promise<DueEffect[]> {
-    const pages = await Promise.all(
-      Array.from({ length: dueShards }, (_, shard) =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'byDueTime',
-            KeyConditionExpression: 'duepk = :pk AND duesk < :now',
-            ExpressionAttributeValues: { ':pk': `DUE#effect#${shard}`, ':now': now },
-            Limit: limitPerShard,
-          }),
-        ),
-      ),
-    );
-    return pages.flatMap((page) =>
-      (page.Items ?? []).flatMap((item): DueEffect[] => {
-        const { storeId, orderId, sk } = item;
-        if (typeof storeId !== 'string' || typeof orderId !== 'string' || typeof sk !== 'string') return [];
-        return [{ storeId, orderId, effectId: sk.slice('#EFFECT#'.length) }];
-      }),
-    );
+    return (await this.dueItems('effect', now, limitPerShard)).flatMap((item): DueEffect[] => {
+      const { storeId, orderId, sk } = item;
+      if (typeof storeId !== 'string' || typeof orderId !== 'string' || typeof sk !== 'string') return [];
+      return [{ storeId, orderId, effectId: sk.slice('#EFFECT#'.length) }];
+    });
   }
 
   /** Moves a pending effect's due time to `dueAt`; nothing if it was settled meanwhile. */
@@ -443,6 +428,15 @@ export class OrdersRepository {
     now: string,
     limitPerShard: number,
   ): Promise<StoredOrder[]> {
+    return (await this.dueItems(kind, now, limitPerShard)).map(storedOrder);
+  }
+
+  /** The items of one kind of the due index due before `now`, from each of its shards. */
+  private async dueItems(
+    kind: 'reservation' | 'review' | 'ship' | 'effect',
+    now: string,
+    limitPerShard: number,
+  ): Promise<Record<string, unknown>[]> {
     const shards = Array.from({ length: dueShards }, (_, shard) => shard);
     const pages = await Promise.all(
       shards.map((shard) =>
@@ -457,7 +451,7 @@ export class OrdersRepository {
         ),
       ),
     );
-    return pages.flatMap((page) => (page.Items ?? []).map(storedOrder));
+    return pages.flatMap((page) => page.Items ?? []);
   }
 }
 
