@@ -49,6 +49,11 @@ export const KpisQuery = z
     ),
     granularity: z._default(z.enum(granularities), 'day'),
     dimension: z._default(z.enum(dimensions), 'all'),
+    cursor: z.optional(
+      z
+        .string()
+        .check(z.describe('The `nextCursor` of the previous answer, when the rows did not fit in one.')),
+    ),
   })
   .check(
     z.superRefine((query, context) => {
@@ -129,7 +134,10 @@ export const listKpisOperation = operation({
   tag: 'KPIs',
   query: KpisQuery,
   responses: {
-    200: { description: 'The rows', schema: () => z.object({ data: z.array(KpiRowView()) }) },
+    200: {
+      description: 'The rows, at most 2 000 an answer; `nextCursor` continues when there are more',
+      schema: () => z.object({ data: z.array(KpiRowView()), nextCursor: z.nullable(z.string()) }),
+    },
   },
   errors: ['validation_failed'],
 });

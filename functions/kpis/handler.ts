@@ -14,7 +14,7 @@ const authenticator = new StoresRepository(documentClient, tableName);
 
 export const handler = httpHandler([
   storeRoute(listKpisOperation, { authenticator }, async ({ store, query }) =>
-    ok({ data: await readKpis(kpis, { storeId: store.id, ...query }) }),
+    ok(await readKpis(kpis, { storeId: store.id, ...query })),
   ),
 
   storeRoute(putTargetsOperation, { authenticator }, async ({ store, params, body }) =>

@@ -5,6 +5,7 @@
  * wrote them (docs/kpis.md): nothing is computed here but the attainment.
  */
 import * as z from 'zod/mini';
+import { ValidationFailed } from '../domain/errors.ts';
 import { type Dimension, dimensions, type Granularity, KpiMetrics, periodOf } from '../domain/kpis.ts';
 import { Currency, lazySchema, Timestamp } from '../domain/schemas.ts';
 import { type Attainment, attainmentOf, type Targets } from './targets.ts';
@@ -51,7 +52,25 @@ export interface KpiQuery {
   readonly dimension: Dimension;
 }
 
-export async function readKpis(store: KpiRowStore, query: KpiQuery): Promise<KpiRowView[]> {
+/**
+ * The most rows one answer holds. A year of days by a dimension with many values (fifty sales reps,
+ * say) is tens of thousands of rows, past the 6 MB a Lambda may answer; a row is under 1 KB, so
+ * this keeps an answer under 2 MB. Past it, `nextCursor` names where the next answer starts: an
+ * addition to the contract, whose `{ data }` this still is whenever the rows fit.
+ */
+export const maxRowsPerAnswer = 2_000;
+
+export interface KpiPage {
+  readonly data: readonly KpiRowView[];
+  readonly nextCursor: string | null;
+}
+
+export async function readKpis(
+  store: KpiRowStore,
+  query: KpiQuery & { readonly cursor?: string | undefined },
+  pageSize: number = maxRowsPerAnswer,
+): Promise<KpiPage> {
+  const after = query.cursor === undefined ? undefined : rowPositionOf(query.cursor);
   const fromPeriod = periodOf(query.from, query.granularity);
   const toPeriod = periodOf(query.to, query.granularity);
   const targeted =
@@ -60,9 +79,45 @@ export async function readKpis(store: KpiRowStore, query: KpiQuery): Promise<Kpi
     store.rowsBetween(query.storeId, query.granularity, query.dimension, fromPeriod, toPeriod),
     targeted ? store.targetsBetween(query.storeId, fromPeriod, toPeriod) : undefined,
   ]);
-  return rows.sort(compareRows).map((row) => {
-    const target = targets?.get(row.period);
-    return target === undefined ? row : { ...row, target, attainment: attainmentOf(row.metrics, target) };
+  // By position, not by count: rows rewritten by a rollup between two answers are neither skipped
+  // nor repeated.
+  const remaining = rows
+    .sort(compareRows)
+    .filter((row) => after === undefined || compareRows(row, after) > 0);
+  const page = remaining.slice(0, pageSize);
+  const last = page.at(-1);
+  return {
+    data: page.map((row) => {
+      const target = targets?.get(row.period);
+      return target === undefined ? row : { ...row, target, attainment: attainmentOf(row.metrics, target) };
+    }),
+    nextCursor: remaining.length > pageSize && last !== undefined ? cursorOf(last) : null,
+  };
+}
+
+type RowPosition = Pick<StoredKpiRow, 'period' | 'value' | 'currency'>;
+
+function cursorOf(row: RowPosition): string {
+  return Buffer.from(JSON.stringify([row.period, row.value, row.currency])).toString('base64url');
+}
+
+function rowPositionOf(cursor: string): RowPosition {
+  try {
+    const position: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(position) &&
+      position.length === 3 &&
+      typeof position[0] === 'string' &&
+      (typeof position[1] === 'string' || position[1] === null) &&
+      typeof position[2] === 'string'
+    ) {
+      return { period: position[0], value: position[1], currency: position[2] };
+    }
+  } catch {
+    // answered below
+  }
+  throw new ValidationFailed('The cursor is not one this API returned.', {
+    errors: [{ path: '/query/cursor', message: 'invalid cursor' }],
   });
 }
 
@@ -70,7 +125,7 @@ export async function readKpis(store: KpiRowStore, query: KpiQuery): Promise<Kpi
  * By period, value, currency, in code-unit order. The sort key orders values URI-encoded, which
  * is not their own order (`é` encodes as `%C3%A9`, before `a`), so rows are sorted once read.
  */
-function compareRows(a: StoredKpiRow, b: StoredKpiRow): number {
+function compareRows(a: RowPosition, b: RowPosition): number {
   return (
     compare(a.period, b.period) || compare(a.value ?? '', b.value ?? '') || compare(a.currency, b.currency)
   );

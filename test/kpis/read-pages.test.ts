@@ -1,0 +1,91 @@
+/** GET /v1/kpis answers in pages once the rows pass what one Lambda answer may hold. */
+import { describe, expect, it } from 'vitest';
+import { emptyPartials, kpiRows } from '../../functions/domain/kpis.ts';
+import { type KpiRowStore, readKpis, type StoredKpiRow } from '../../functions/kpis/read.ts';
+
+/** The metrics of an empty row, as the rollup derives them. */
+function emptyMetrics(): StoredKpiRow['metrics'] {
+  const [row] = kpiRows({
+    rows: [{ dimension: 'salesRep', value: 'x', currency: 'usd', partials: emptyPartials() }],
+  });
+  if (row === undefined) throw new Error('kpiRows returned no row');
+  return row.metrics;
+}
+const metrics = emptyMetrics();
+
+/** Days × reps × currencies, in no particular order, as the table might give them. */
+function storedRows(): StoredKpiRow[] {
+  const rows: StoredKpiRow[] = [];
+  for (const currency of ['usd', 'eur'])
+    for (const value of ['rep_c', 'rep_a', 'rep_b'])
+      for (const period of ['2026-11-29', '2026-11-27', '2026-11-28'])
+        rows.push({
+          period,
+          dimension: 'salesRep',
+          value,
+          currency,
+          metrics,
+          computedAt: '2026-12-01T09:00:00.000Z',
+        });
+  return rows;
+}
+
+function memoryStore(rows: () => StoredKpiRow[]): KpiRowStore {
+  return { rowsBetween: async () => rows(), targetsBetween: async () => new Map() };
+}
+
+const query = {
+  storeId: 'str_pages',
+  from: '2026-11-27',
+  to: '2026-11-29',
+  granularity: 'day',
+  dimension: 'salesRep',
+} as const;
+const positionOf = (row: StoredKpiRow) => `${row.period} ${row.value} ${row.currency}`;
+
+describe('readKpis pages', () => {
+  it('answers every row at once, with no cursor, while they fit', async () => {
+    const page = await readKpis(memoryStore(storedRows), query);
+    expect(page.data).toHaveLength(18);
+    expect(page.nextCursor).toBeNull();
+  });
+
+  it('answers the rows in order across pages, each once, however many', async () => {
+    const store = memoryStore(storedRows);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await readKpis(store, { ...query, cursor }, 4);
+      expect(page.data.length).toBeLessThanOrEqual(4);
+      seen.push(...page.data.map(positionOf));
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+    } while (cursor !== undefined);
+    expect(pages).toBe(5);
+    const all = (await readKpis(store, query)).data.map(positionOf);
+    expect(seen).toEqual(all);
+    expect(all[0]).toBe('2026-11-27 rep_a eur');
+    expect(all.at(-1)).toBe('2026-11-29 rep_c usd');
+  });
+
+  it('continues after the last row answered even when rows are rewritten or added meanwhile', async () => {
+    let rows = storedRows();
+    const store = memoryStore(() => rows);
+    const first = await readKpis(store, query, 10);
+    // A rollup rewrites the day between the two answers and a new rep appears on the first day.
+    rows = [...storedRows(), { ...(storedRows()[0] as StoredKpiRow), period: '2026-11-27', value: 'rep_0' }];
+    const second = await readKpis(store, { ...query, cursor: first.nextCursor ?? undefined }, 100);
+    expect(second.data.map(positionOf)).toEqual(
+      (await readKpis(memoryStore(storedRows), query)).data.slice(10).map(positionOf),
+    );
+  });
+
+  it('refuses a cursor it did not write, naming the parameter', async () => {
+    await expect(
+      readKpis(memoryStore(storedRows), { ...query, cursor: 'bm90IGEgY3Vyc29y' }),
+    ).rejects.toMatchObject({
+      errors: [{ path: '/query/cursor', message: 'invalid cursor' }],
+    });
+  });
+});
