@@ -112,6 +112,7 @@ export class RollupJobsRepository implements RollupJobs {
   }
 
   async recordLastAttempt(storeId: string, jobId: string, step: string, deadline: Date): Promise<void> {
+    const at = deadline.toISOString();
     try {
       await this.client.send(
         new UpdateCommand({
@@ -120,12 +121,28 @@ export class RollupJobsRepository implements RollupJobs {
           UpdateExpression: 'SET #deadlines.#step = :deadline',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#deadlines': 'lastAttemptDeadlines', '#step': step },
-          ExpressionAttributeValues: { ':deadline': deadline.toISOString() },
+          ExpressionAttributeValues: { ':deadline': at },
         }),
       );
     } catch (error) {
       // No such job: the message is processed (and fails) as it would have.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (error instanceof ConditionalCheckFailedException) return;
+      // A job written before jobs had the map: DynamoDB cannot set a path inside a missing map.
+      if (!(error instanceof Error && error.name === 'ValidationException')) throw error;
+      await this.client
+        .send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: rollupJobKey(storeId, jobId),
+            UpdateExpression: 'SET #deadlines = :deadlines',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#deadlines)',
+            ExpressionAttributeNames: { '#deadlines': 'lastAttemptDeadlines' },
+            ExpressionAttributeValues: { ':deadlines': { [step]: at } },
+          }),
+        )
+        .catch((retryError: unknown) => {
+          if (!(retryError instanceof ConditionalCheckFailedException)) throw retryError;
+        });
     }
   }
 

@@ -15,6 +15,8 @@ import { optionalEnv, requiredEnv } from './env.ts';
  */
 export const secretReuseMs = 5 * 60_000;
 
+const secretReadTimeoutMs = 2_000;
+
 const cache = new Map<string, { readonly value: Promise<string>; readonly readAt: number }>();
 
 export function secret(localName: string, arnName: string, now: () => number = Date.now): Promise<string> {
@@ -45,6 +47,8 @@ async function loadSecret(localName: string, arnName: string): Promise<string> {
     `http://localhost:${port}/secretsmanager/get?secretId=${encodeURIComponent(arn)}`,
     {
       headers: { 'X-Aws-Parameters-Secrets-Token': requiredEnv('AWS_SESSION_TOKEN') },
+      // A local endpoint: a refresh that hangs falls back to the value read before.
+      signal: AbortSignal.timeout(secretReadTimeoutMs),
     },
   );
   if (!response.ok) throw new Error(`Secret ${arnName}: the secrets extension answered ${response.status}`);

@@ -271,7 +271,9 @@ export async function processRollupMessage(
 ): Promise<MessageOutcome> {
   if (delivery.lastAttempt && message.jobId !== undefined) {
     const step = message.kind === 'day' ? message.date : periodsStep;
-    await deps.jobs.recordLastAttempt(message.storeId, message.jobId, step, delivery.endsBy);
+    // Best effort: without the deadline only a stopped attempt goes unseen, and the rollup and
+    // the `fail` below, if it comes to that, must still run.
+    await deps.jobs.recordLastAttempt(message.storeId, message.jobId, step, delivery.endsBy).catch(() => {});
   }
   try {
     return message.kind === 'day' ? await rollUpDay(deps, message) : await rollUpPeriods(deps, message);

@@ -27,5 +27,9 @@ export async function handler(_event: ScheduledEvent) {
     logger.error('could not start a store night', { storeId, error: String(error) }),
   );
   if (summary.zones.length > 0) logger.info('KPI nights started', { ...summary });
+  // The next invocation starts those stores; failing this one raises the errors alarm meanwhile.
+  if (summary.failedStores > 0) {
+    throw new Error(`${summary.failedStores} store night(s) could not start; the log lines above name them.`);
+  }
   return summary;
 }

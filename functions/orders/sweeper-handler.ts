@@ -61,5 +61,9 @@ export async function handler(_event: ScheduledEvent) {
     (orderId, error) => logger.error('could not perform an owed effect', { orderId, error: String(error) }),
   );
   if (owedEffects.retried + owedEffects.failed > 0) logger.info('owed effects swept', { ...owedEffects });
+  const failed = reservations.failed + reviews.failed + shipping.failed + owedEffects.failed;
+  // Each failure is logged above and retried by a later sweep; failing the invocation as well is
+  // what raises the function's errors alarm (lib/constructs/alerting.ts) while one keeps failing.
+  if (failed > 0) throw new Error(`The sweep failed for ${failed} order(s); the log lines above name them.`);
   return { reservations, reviews, shipping, owedEffects };
 }

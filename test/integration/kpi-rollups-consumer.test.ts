@@ -17,6 +17,7 @@ import type {
   getRollupJob as GetRollupJob,
   processRollupMessage as ProcessRollupMessage,
   RollupJob,
+  RollupJobs,
   StaleMarker,
 } from '../../functions/kpis/jobs.ts';
 import { newRollupJob } from '../../functions/kpis/jobs.ts';
@@ -91,6 +92,11 @@ function sqsEvent(message: RollupMessage, receiveCount: number): SQSEvent {
   };
 }
 
+function withoutDeadlines(job: RollupJob): Omit<RollupJob, 'lastAttemptDeadlines' | 'doneDates'> {
+  const { lastAttemptDeadlines: _deadlines, doneDates: _doneDates, ...rest } = job;
+  return rest;
+}
+
 const context = { functionName: 'kpiRollups', getRemainingTimeInMillis: () => 60_000 } as Context;
 
 /** A rollup that records what it is asked, and a queue that records what is sent. */
@@ -157,6 +163,47 @@ describe('kpi-rollups consumer', () => {
     const at = (time: Date) => getRollupJob({ jobs, clock: { now: () => time } }, job.storeId, job.id);
     await expect(at(endsBy)).resolves.toMatchObject({ status: 'running', progress: { done: 1, total: 2 } });
     await expect(at(new Date(endsBy.getTime() + 1))).resolves.toMatchObject({ status: 'failed' });
+  });
+
+  it('records a last attempt on a job written before jobs had deadlines, and fails a job whose recording fails', async () => {
+    const job = await writtenJob(['2026-05-01']);
+    // As the code before lastAttemptDeadlines wrote it.
+    await documentClient.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...keys.rollupJobKey(job.storeId, job.id), entity: 'rollupJob', ...withoutDeadlines(job) },
+      }),
+    );
+    const endsBy = new Date(now.getTime() + 180_000);
+    await jobs.recordLastAttempt(job.storeId, job.id, '2026-05-01', endsBy);
+    expect((await jobs.get(job.storeId, job.id))?.lastAttemptDeadlines).toEqual({
+      '2026-05-01': endsBy.toISOString(),
+    });
+
+    // Recording is best effort: the rollup runs, and its failure on the last receive fails the job.
+    const other = await writtenJob(['2026-05-02']);
+    const deps = recordingDependencies();
+    const throttledRecording: RollupJobs = {
+      create: (created) => jobs.create(created),
+      get: (store, id) => jobs.get(store, id),
+      recordDay: (store, id, date, at) => jobs.recordDay(store, id, date, at),
+      complete: (store, id, at) => jobs.complete(store, id, at),
+      fail: (store, id, at) => jobs.fail(store, id, at),
+      recordLastAttempt: () => Promise.reject(new Error('throttled')),
+    };
+    const failing = {
+      ...deps,
+      jobs: throttledRecording,
+      rollups: { ...deps.rollups, storeDay: () => Promise.reject(new Error('rollup failed')) },
+    };
+    await expect(
+      processRollupMessage(
+        failing,
+        { kind: 'day', storeId: other.storeId, date: '2026-05-02', jobId: other.id },
+        { lastAttempt: true, endsBy },
+      ),
+    ).rejects.toThrow('rollup failed');
+    expect((await jobs.get(other.storeId, other.id))?.status).toBe('failed');
   });
 
   it('counts each day once, queues the periods once the last day is done, and completes the job', async () => {
