@@ -60,6 +60,12 @@ export class CapabilityFunctions extends Construct {
         const consumed = props.resources.queue(definition.consumes);
         fn.consumes(consumed.queue, consumed.definition.batchSize);
       }
+      if ((definition.schedules ?? []).length > 0) {
+        // A scheduled run that fails (the sweeper and the KPI scheduler fail theirs when an order
+        // or a store failed, for the errors alarm) is not run again by Lambda: the next scheduled
+        // run does that work, and a retry would only overlap it.
+        fn.configureAsyncInvoke({ retryAttempts: 0 });
+      }
       for (const schedule of definition.schedules ?? []) {
         const rule = new Rule(this, `${name}-${schedule.name}-Schedule`, {
           description: `Sales Ops: runs ${name} every ${schedule.everyMinutes} min (${schedule.name})`,

@@ -3,7 +3,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Alerting } from '../../lib/constructs/alerting.ts';
-import { functionNames, queues } from '../../lib/topology.ts';
+import { functionDefinition, functionNames, queues } from '../../lib/topology.ts';
 import { logicalIdOf } from './policies.ts';
 import { functionLogicalId, type Synthesized, synthesize } from './synth.ts';
 
@@ -37,6 +37,16 @@ describe('alerting', () => {
       Threshold: 0,
     });
   });
+
+  it.each(functionNames.filter((name) => (functionDefinition(name).schedules ?? []).length > 0))(
+    'does not retry a failed scheduled run of %s: the next run does its work',
+    (name) => {
+      synthesized.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: functionLogicalId(synthesized.template, name) },
+        MaximumRetryAttempts: 0,
+      });
+    },
+  );
 
   it("alarms on the HTTP API's 5xx answers", () => {
     synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
