@@ -156,20 +156,17 @@ export function planShipment(
 
 /**
  * The order with `events` applied to its shipment `shipmentId`. Applying an event already there
- * changes nothing (`changed: false`), so a redelivery needs no write; nor does one older than
- * every event the shipment keeps (`keep`, `maxEventsPerShipment` but where a test makes the cap
- * small enough to reach).
+ * changes nothing (`changed: false`), so a redelivery needs no write.
  */
 export function applyTrackingEvents(
   order: Order,
   shipmentId: string,
   events: readonly TrackingEvent[],
-  keep: number = maxEventsPerShipment,
 ): { readonly order: Order; readonly changed: boolean } {
   const shipments = shipmentsOf(order);
   const current = shipments.find((shipment) => shipment.id === shipmentId);
   if (current === undefined) throw new Error(`order ${order.id} has no shipment ${shipmentId}`);
-  const merged = mergeEvents(current.events, events, keep);
+  const merged = mergeEvents(current.events, events);
   if (sameEvents(merged, current.events)) return { order, changed: false };
   const updated = withDerivedStatus({ ...current, events: merged });
   const next = withShipments(
@@ -316,39 +313,24 @@ export function compareEvents(a: TrackingEvent, b: TrackingEvent): number {
 }
 
 /**
- * The events a shipment keeps: its latest, by `compareEvents`. The order's item holds them all
- * (DynamoDB items stop at 400 KB, and an order that cannot be written cannot be captured or
- * refunded either), and a carrier rarely sends more than a few dozen; the status and `updatedAt`
- * come from the latest events, which are kept.
- */
-export const maxEventsPerShipment = 100;
-
-/**
- * The union of two event sets, one event per `eventId`, of which the latest `keep` (by
- * `compareEvents`) are kept. Should a carrier send two different bodies under one id, the later
- * `occurredAt` is kept (then the more final status, then the canonical JSON that sorts last),
+ * The union of two event sets, one event per `eventId`. Should a carrier send two different
+ * bodies under one id, the later `occurredAt` is kept (then the canonical JSON that sorts last),
  * whichever came first: keeping the later one also keeps every time derived from the set
  * (`updatedAt`) equal to the latest time ever seen, so that it cannot depend on arrival order.
- * The body kept for an id is also the one `compareEvents` puts last, so keeping the latest `keep`
- * of the set kept so far and the new events is keeping the latest `keep` of every event ever seen:
- * the result does not depend on arrival order either.
  */
-function mergeEvents(
-  current: readonly TrackingEvent[],
-  incoming: readonly TrackingEvent[],
-  keep: number = maxEventsPerShipment,
-): TrackingEvent[] {
+function mergeEvents(current: readonly TrackingEvent[], incoming: readonly TrackingEvent[]): TrackingEvent[] {
   const byId = new Map<string, TrackingEvent>();
   for (const event of [...current, ...incoming]) {
     const kept = byId.get(event.eventId);
     if (kept === undefined || preferredBody(event, kept)) byId.set(event.eventId, event);
   }
-  return [...byId.values()].sort(compareEvents).slice(-keep);
+  return [...byId.values()].sort(compareEvents);
 }
 
 function preferredBody(candidate: TrackingEvent, kept: TrackingEvent): boolean {
-  const order = compareEvents(candidate, kept);
-  if (order !== 0) return order > 0;
+  const candidateAt = canonicalTime(candidate.occurredAt);
+  const keptAt = canonicalTime(kept.occurredAt);
+  if (candidateAt !== keptAt) return candidateAt > keptAt;
   return canonicalJson(candidate) > canonicalJson(kept);
 }
 

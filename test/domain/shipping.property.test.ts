@@ -168,43 +168,6 @@ describe('the shipment state machine', () => {
     );
   });
 
-  it('keeps the latest events up to its cap, whatever the order of deliveries and their duplicates', () => {
-    const keep = 3;
-    const deliverCapped = (order: Order, deliveries: readonly Delivery[]) =>
-      deliveries.reduce(
-        (current, { shipmentId, event }) => applyTrackingEvents(current, shipmentId, [event], keep).order,
-        order,
-      );
-    fc.assert(
-      fc.property(
-        deliveriesArbitrary.chain((events) =>
-          fc.tuple(
-            fc.constant(events),
-            fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }),
-            fc.array(fc.constantFrom(...events), { maxLength: 6 }),
-          ),
-        ),
-        ([events, permutation, duplicates]) => {
-          const base = shippedOrder();
-          const inOrder = deliverCapped(base, events);
-          expect(deliverCapped(base, [...permutation, ...duplicates])).toEqual(inOrder);
-          // Uncapped, the same deliveries keep every event; capped, the latest of them, so the
-          // status is the same: the contract's, of every event ever delivered.
-          const uncapped = deliver(base, events);
-          for (const shipmentId of ['shp_a', 'shp_b'] as const) {
-            const all = findShipment(uncapped, shipmentId)?.events ?? [];
-            const capped = findShipment(inOrder, shipmentId);
-            expect(capped?.events).toEqual(all.slice(-keep));
-            expect(capped?.status).toBe(findShipment(uncapped, shipmentId)?.status);
-            expect(capped?.updatedAt).toBe(findShipment(uncapped, shipmentId)?.updatedAt);
-          }
-          expect(inOrder.fulfilmentStatus).toBe(uncapped.fulfilmentStatus);
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-
   it('ends in the same order whether an event arrived before its shipment existed or after', () => {
     fc.assert(
       fc.property(
