@@ -15,7 +15,7 @@ import { optionalEnv, requiredEnv } from './env.ts';
  */
 export const secretReuseMs = 5 * 60_000;
 
-const secretReadTimeoutMs = 2_000;
+const refreshTimeoutMs = 2_000;
 
 const cache = new Map<string, { readonly value: Promise<string>; readonly readAt: number }>();
 
@@ -24,7 +24,9 @@ export function secret(localName: string, arnName: string, now: () => number = D
   if (cached !== undefined && now() - cached.readAt < secretReuseMs) return cached.value;
   // A failed refresh keeps the value read before (the extension may blink; the secret did not).
   const previous = cached?.value;
-  const loading = loadSecret(localName, arnName).catch((error: unknown) => {
+  // Only a refresh is cut short: a first read has nothing to fall back on.
+  const timeoutMs = previous === undefined ? undefined : refreshTimeoutMs;
+  const loading = loadSecret(localName, arnName, timeoutMs).catch((error: unknown) => {
     if (previous === undefined) throw error;
     return previous;
   });
@@ -35,7 +37,11 @@ export function secret(localName: string, arnName: string, now: () => number = D
   return loading;
 }
 
-async function loadSecret(localName: string, arnName: string): Promise<string> {
+async function loadSecret(
+  localName: string,
+  arnName: string,
+  timeoutMs: number | undefined,
+): Promise<string> {
   const arn = optionalEnv(arnName);
   if (arn === undefined) {
     const value = optionalEnv(localName);
@@ -48,7 +54,7 @@ async function loadSecret(localName: string, arnName: string): Promise<string> {
     {
       headers: { 'X-Aws-Parameters-Secrets-Token': requiredEnv('AWS_SESSION_TOKEN') },
       // A local endpoint: a refresh that hangs falls back to the value read before.
-      signal: AbortSignal.timeout(secretReadTimeoutMs),
+      ...(timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) }),
     },
   );
   if (!response.ok) throw new Error(`Secret ${arnName}: the secrets extension answered ${response.status}`);

@@ -135,7 +135,8 @@ export const listKpisOperation = operation({
   query: KpisQuery,
   responses: {
     200: {
-      description: 'The rows, at most 2 000 an answer; `nextCursor` continues when there are more',
+      description:
+        'The rows; should they weigh more than 4 MB, `nextCursor` continues where the answer stops',
       schema: () => z.object({ data: z.array(KpiRowView()), nextCursor: z.nullable(z.string()) }),
     },
   },

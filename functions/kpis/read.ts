@@ -53,12 +53,14 @@ export interface KpiQuery {
 }
 
 /**
- * The most rows one answer holds. A year of days by a dimension with many values (fifty sales reps,
- * say) is tens of thousands of rows, past the 6 MB a Lambda may answer; a row is under 1 KB, so
- * this keeps an answer under 2 MB. Past it, `nextCursor` names where the next answer starts: an
- * addition to the contract, whose `{ data }` this still is whenever the rows fit.
+ * The most one answer's rows may weigh, as JSON. A Lambda answers at most 6 MB, and the body is
+ * JSON again inside that answer (its quotes escaped), so 4 MB of rows is what fits with room to
+ * spare: about 5 000 rows. A year of days by a dimension with many values (fifty sales reps, say)
+ * is tens of thousands. Past this, `nextCursor` names where the next answer starts: an addition to
+ * the contract, whose `{ data }` is every row whenever the rows fit, as any answer that could be
+ * given before did.
  */
-export const maxRowsPerAnswer = 2_000;
+export const maxAnswerBytes = 4 * 1024 * 1024;
 
 export interface KpiPage {
   readonly data: readonly KpiRowView[];
@@ -68,11 +70,13 @@ export interface KpiPage {
 export async function readKpis(
   store: KpiRowStore,
   query: KpiQuery & { readonly cursor?: string | undefined },
-  pageSize: number = maxRowsPerAnswer,
+  answerBytes: number = maxAnswerBytes,
 ): Promise<KpiPage> {
   const after = query.cursor === undefined ? undefined : rowPositionOf(query.cursor);
-  const fromPeriod = periodOf(query.from, query.granularity);
+  const firstPeriod = periodOf(query.from, query.granularity);
   const toPeriod = periodOf(query.to, query.granularity);
+  // A later answer reads from the period it stopped in, not from `from` again.
+  const fromPeriod = after !== undefined && after.period > firstPeriod ? after.period : firstPeriod;
   const targeted =
     query.dimension === 'all' && (query.granularity === 'month' || query.granularity === 'quarter');
   const [rows, targets] = await Promise.all([
@@ -84,14 +88,21 @@ export async function readKpis(
   const remaining = rows
     .sort(compareRows)
     .filter((row) => after === undefined || compareRows(row, after) > 0);
-  const page = remaining.slice(0, pageSize);
-  const last = page.at(-1);
+  const data: KpiRowView[] = [];
+  let bytes = 0;
+  for (const row of remaining) {
+    const target = targets?.get(row.period);
+    const view =
+      target === undefined ? row : { ...row, target, attainment: attainmentOf(row.metrics, target) };
+    bytes += Buffer.byteLength(JSON.stringify(view)) + 1;
+    // Always at least one row, so that an answer moves on.
+    if (bytes > answerBytes && data.length > 0) break;
+    data.push(view);
+  }
+  const last = data.at(-1);
   return {
-    data: page.map((row) => {
-      const target = targets?.get(row.period);
-      return target === undefined ? row : { ...row, target, attainment: attainmentOf(row.metrics, target) };
-    }),
-    nextCursor: remaining.length > pageSize && last !== undefined ? cursorOf(last) : null,
+    data,
+    nextCursor: data.length < remaining.length && last !== undefined ? cursorOf(last) : null,
   };
 }
 

@@ -65,13 +65,16 @@ export async function retryOwedEffects(
       onFailure(first.orderId, error);
     }
     // Settled effects are gone and this does nothing to them; an effect still owed (Stripe still
-    // failing, a lease held elsewhere) waits its turn. One that cannot be deferred is simply due
-    // again at the next sweep.
+    // failing, a lease held elsewhere) waits its turn. One that cannot be deferred is due again at
+    // the next sweep, and counts as a failure.
     const retryAt = new Date(deps.clock.now().getTime() + owedEffectRetryMs).toISOString();
     for (const effect of effects) {
       await deps.owed
         .deferEffect(effect.storeId, effect.orderId, effect.effectId, retryAt)
-        .catch((error: unknown) => onFailure(effect.orderId, error));
+        .catch((error: unknown) => {
+          failed++;
+          onFailure(effect.orderId, error);
+        });
     }
   }
   return { retried, failed };

@@ -7,6 +7,9 @@ import { secret, secretReuseMs } from '../../functions/adapters/secrets.ts';
 const requests: { url: string; headers: IncomingHttpHeaders }[] = [];
 const server = createServer((request, response) => {
   requests.push({ url: request.url ?? '', headers: request.headers });
+  // The second read of a hanging secret never answers.
+  if (request.url?.includes('hanging') && requests.filter((r) => r.url.includes('hanging')).length > 1)
+    return;
   const blinking = request.url?.includes('blinking') === true;
   if (
     request.url?.includes('missing') ||
@@ -26,9 +29,11 @@ beforeAll(async () => {
   process.env.TEST_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:stripe-AbC';
   process.env.MISSING_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:missing';
   process.env.BLINKING_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:blinking';
+  process.env.HANGING_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:hanging';
 });
 
 afterAll(() => {
+  server.closeAllConnections();
   server.close();
 });
 
@@ -76,6 +81,17 @@ describe('secrets', () => {
     );
     // The extension did answer the refresh, with an error.
     expect(requests.filter((request) => request.url.includes('blinking'))).toHaveLength(2);
+  });
+
+  it('keeps the value it had when a refresh hangs, after 2 s', async () => {
+    const readAt = Date.now();
+    await expect(secret('HANGING', 'HANGING_SECRET_ARN', () => readAt)).resolves.toBe(
+      'sk_live_from_secrets_manager',
+    );
+    await expect(secret('HANGING', 'HANGING_SECRET_ARN', () => readAt + secretReuseMs)).resolves.toBe(
+      'sk_live_from_secrets_manager',
+    );
+    expect(requests.filter((request) => request.url.includes('hanging'))).toHaveLength(2);
   });
 
   it('uses the plain environment when no ARN is configured (the local stack)', async () => {
