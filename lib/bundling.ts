@@ -54,7 +54,7 @@ export const lambdaBundling = {
  * - `require`: prebundled into one CommonJS file, `index.cjs`, for a synchronous `require` where
  *   the caller cannot wait. Powertools Logger is loaded by the first log line, which must be
  *   written before the call returns; most invocations write none (a checkout that succeeds logs
- *   nothing), and the logger was a fifth of what the checkout's cold start loads beyond its
+ *   nothing), and the logger was about 15 % of what the checkout's cold start loads beyond its
  *   DynamoDB client. zod's English messages are loaded by the first value that fails validation.
  * - `copy`: data copied as it is. The disposable-email lists were 2 MB of the fraud screening
  *   bundle.

@@ -2,7 +2,7 @@
  * One structured logger per function: Powertools Logger, loaded by the first log line.
  *
  * Most invocations log nothing (a checkout that succeeds writes no line; API Gateway's access log
- * records the request), yet loading and constructing Powertools Logger was a fifth of what the
+ * records the request), yet loading and constructing Powertools Logger was about 15 % of what the
  * checkout's cold start loads beyond its DynamoDB client. So it is side-loaded (lib/bundling.ts)
  * and required synchronously on first use: a log line is written before its call returns, never
  * deferred or dropped. The keys appended before then are handed to it when it loads.
