@@ -6,9 +6,10 @@
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { timezoneChangedHour } from '../kpis/stale-marker.ts';
 import type { ShippingWebhookSecret } from '../stores/shipping-webhook-secrets.ts';
 import type { Store, StoreRecord } from '../stores/store.ts';
-import { storeOfZoneKey, timeZonesKey } from './kpi-keys.ts';
+import { staleMarkersPartition, storeOfZoneKey, timeZonesKey } from './kpi-keys.ts';
 import { StoreReader, storeKey } from './store-reader.ts';
 
 export { storeKey } from './store-reader.ts';
@@ -94,6 +95,18 @@ export class StoresRepository extends StoreReader {
               { Update: update },
               { Delete: { TableName: this.tableName, Key: storeOfZoneKey(expected.timezone, storeId) } },
               ...this.registryEntry(storeId, change.timezone),
+              // Every KPI day of the store now holds other hours: its next night rolls them up again.
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: {
+                    pk: staleMarkersPartition(storeId),
+                    sk: timezoneChangedHour,
+                    entity: 'staleMarker',
+                    markedAt: new Date().toISOString(),
+                  },
+                },
+              },
             ],
           }),
         );

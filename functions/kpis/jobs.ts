@@ -22,6 +22,7 @@ import { addDays } from '../domain/kpis.ts';
 import type { Clock, IdGenerator } from '../domain/ports.ts';
 import { periodsOfDates } from './rollup.ts';
 import type { DayMessage, PeriodsMessage, RollupMessage, RollupQueue } from './rollup-queue.ts';
+import type { StaleMarker } from './stale-marker.ts';
 
 export const rollupJobStatuses = ['queued', 'running', 'completed', 'failed'] as const;
 export type RollupJobStatus = (typeof rollupJobStatuses)[number];
@@ -41,12 +42,7 @@ export function oldestRollableDate(now: Date): string {
   return addDays(now.toISOString().slice(0, 10), -rollableDays);
 }
 
-/** `STORE#<storeId>#STALE` / `<hour>`: a UTC hour whose local days must be rolled up again. */
-export interface StaleMarker {
-  /** `yyyy-mm-ddThh`. */
-  readonly hour: string;
-  readonly markedAt: string;
-}
+export type { StaleMarker } from './stale-marker.ts';
 
 export interface RollupJob {
   readonly id: string;

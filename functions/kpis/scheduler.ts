@@ -28,6 +28,7 @@ import {
   type StaleMarkers,
 } from './jobs.ts';
 import type { RollupQueue } from './rollup-queue.ts';
+import { timezoneChangedHour } from './stale-marker.ts';
 
 export interface StoreRegistry {
   /** The zones in use. */
@@ -116,6 +117,12 @@ export function nightPlan(
   const handled: StaleMarker[] = [];
   const oldest = addDays(today, -rollableDays);
   for (const marker of markers) {
+    if (marker.hour === timezoneChangedHour) {
+      // Every day still rollable, in the zone the store is in now.
+      for (let date = oldest; date < today; date = addDays(date, 1)) dates.add(date);
+      handled.push(marker);
+      continue;
+    }
     const stale = localDatesOfHour(marker.hour, timeZone, today);
     if (stale.length === 0) continue;
     // Days past the facts' retention keep their rows (jobs.ts `rollableDays`); their marker is

@@ -13,12 +13,14 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { KpiNightsRepository as KpiNightsRepositoryType } from '../../functions/adapters/kpi-nights-repository.ts';
 import type { RollupJobsRepository as RollupJobsRepositoryType } from '../../functions/adapters/rollup-jobs-repository.ts';
 import type { StoreRegistryReader as StoreRegistryReaderType } from '../../functions/adapters/store-registry-reader.ts';
+import { rollableDays } from '../../functions/kpis/jobs.ts';
 import type { RollupMessage } from '../../functions/kpis/rollup-queue.ts';
 import type {
   runNightlyRollups as RunNightlyRollups,
   SchedulerDependencies,
 } from '../../functions/kpis/scheduler.ts';
 import { localDatesOfHour, nightDue, nightLeaseMs, nightPlan } from '../../functions/kpis/scheduler.ts';
+import { timezoneChangedHour } from '../../functions/kpis/stale-marker.ts';
 
 let client: typeof import('../../functions/adapters/dynamodb.ts')['documentClient'];
 let keys: typeof import('../../functions/adapters/kpi-keys.ts');
@@ -108,6 +110,22 @@ describe('nightDue and localDatesOfHour', () => {
     ]);
     expect(localDatesOfHour('2026-03-09T18', 'Asia/Kolkata', '2026-03-10')).toEqual(['2026-03-09']);
     expect(localDatesOfHour('2026-03-09T20', 'Asia/Kolkata', '2026-03-10')).toEqual([]);
+  });
+
+  it("rolls up every day still kept after a timezone change, in the store's new zone", () => {
+    const markedAt = '2026-03-09T08:00:00.000Z';
+    const plan = nightPlan('Asia/Kolkata', '2026-03-10', [
+      { hour: timezoneChangedHour, markedAt },
+      { hour: '2026-03-08T18', markedAt },
+    ]);
+    expect(plan.dates).toHaveLength(rollableDays);
+    expect(plan.dates[0]).toBe('2025-02-13');
+    expect(plan.dates.at(-1)).toBe('2026-03-09');
+    expect(new Set(plan.dates).size).toBe(plan.dates.length);
+    expect(plan.handled).toEqual([
+      { hour: timezoneChangedHour, markedAt },
+      { hour: '2026-03-08T18', markedAt },
+    ]);
   });
 
   it("handles a marker past the facts' retention without rolling its day up again", () => {

@@ -16,6 +16,7 @@ import type { TrackingRepository } from '../../functions/adapters/tracking-repos
 import type { Fact } from '../../functions/domain/kpis.ts';
 import type { Order } from '../../functions/domain/order.ts';
 import type { PaymentEventsGateway, PaymentGateway } from '../../functions/domain/ports.ts';
+import { timezoneChangedHour } from '../../functions/kpis/stale-marker.ts';
 import type {
   expireReservations as ExpireReservations,
   ExpiringOrders,
@@ -341,6 +342,8 @@ describe('the store registry of the nightly scheduler', () => {
     });
     expect(settingsOnly.status).toBe(200);
     expect(await storesOfZone('Europe/Berlin')).toContain(moving.id);
+    const timezoneMarker = { pk: keys.staleMarkersPartition(moving.id), sk: timezoneChangedHour };
+    expect(await getItem(timezoneMarker)).toBeUndefined();
 
     const moved = await moving.call('PATCH', '/v1/store', { body: { timezone: 'Pacific/Chatham' } });
     expect(moved.status).toBe(200);
@@ -351,9 +354,14 @@ describe('the store registry of the nightly scheduler', () => {
     expect((await zonesInUse()).has('Pacific/Chatham')).toBe(true);
     // The zone it left stays in the set: a zone without stores costs one empty Query a night.
     expect((await zonesInUse()).has('Europe/Berlin')).toBe(true);
+    // Its KPI days now hold other hours: the marker that has its next night roll them all up again.
+    const marked = await getItem(timezoneMarker);
+    expect(marked).toMatchObject({ entity: 'staleMarker', markedAt: expect.any(String) });
 
     const same = await moving.call('PATCH', '/v1/store', { body: { timezone: 'Pacific/Chatham' } });
     expect(same.status).toBe(200);
     expect(await storesOfZone('Pacific/Chatham')).toContain(moving.id);
+    // No change of zone, no new marker.
+    expect(await getItem(timezoneMarker)).toEqual(marked);
   });
 });
