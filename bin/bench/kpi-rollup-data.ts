@@ -8,7 +8,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { orderItem } from '../../functions/adapters/order-items.ts';
-import { type Fact, factKey, factsBetween, utcHoursOfLocalDay } from '../../functions/domain/kpis.ts';
+import { type Fact, factsBetween, utcHoursOfLocalDay } from '../../functions/domain/kpis.ts';
 import { cancelOrder, newOrder, type Order } from '../../functions/domain/order.ts';
 import { applyPaymentEvent, type PaymentEvent } from '../../functions/domain/payments.ts';
 import { applyTrackingEvents, planShipment } from '../../functions/domain/shipping.ts';
@@ -103,19 +103,6 @@ export function fillerFacts(input: {
     });
   }
   return facts;
-}
-
-/** A fact as the order writers store it (functions/adapters/kpi-writes.ts). */
-export function factItem(storeId: string, fact: Fact): Record<string, unknown> {
-  return {
-    ...factKey(storeId, fact),
-    entity: 'fact',
-    type: fact.type,
-    at: fact.at,
-    orderId: fact.orderId,
-    ...(fact.subId === undefined ? {} : { subId: fact.subId }),
-    ttl: Math.floor(Date.parse(fact.at) / 1000) + 400 * 24 * 3600,
-  };
 }
 
 /** Puts `items` with BatchWriteItem, 25 a call, `concurrency` calls in flight. */

@@ -26,12 +26,13 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KpiRepository } from '../../functions/adapters/kpi-repository.ts';
+import { factItem } from '../../functions/adapters/kpi-writes.ts';
 import type { Fact } from '../../functions/domain/kpis.ts';
 import { type RollupDependencies, rollupStoreDay } from '../../functions/kpis/rollup.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { createTables } from '../local/tables.ts';
 import type { RollupMemory } from './kpi-rollup-child.ts';
-import { factItem, fillerFacts, generateDay, writeItems } from './kpi-rollup-data.ts';
+import { fillerFacts, generateDay, writeItems } from './kpi-rollup-data.ts';
 import type { BenchRow, BenchSection } from './section.ts';
 import { median, round } from './stats.ts';
 

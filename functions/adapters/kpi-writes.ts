@@ -131,7 +131,8 @@ export function lostOrderRace(error: TransactionCanceledException): boolean {
   );
 }
 
-function factItem(storeId: string, fact: Fact): Record<string, unknown> {
+/** A fact as every order write stores it (the bench stores its history the same way). */
+export function factItem(storeId: string, fact: Fact): Record<string, unknown> {
   return {
     ...factKey(storeId, fact),
     entity: 'fact',

@@ -19,6 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import type { TestStore } from '../support/api.ts';
+import { offsetMs } from '../support/kpi-days.ts';
 import { eventually } from '../support/orders-flow.ts';
 import type { TrackingEvent, TrackingStatus } from '../support/shipments.ts';
 import type { OracleOrder } from './kpi-oracle.ts';
@@ -45,22 +46,6 @@ const laZone = 'America/Los_Angeles';
 
 const utcDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** The zone's offset from UTC (local − UTC) at an instant. */
-function zoneOffsetMs(ms: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-  }).formatToParts(ms);
-  const part = (type: string) => Number(parts.find((item) => item.type === type)?.value);
-  const local = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'));
-  return local - Math.floor(ms / minuteMs) * minuteMs;
-}
-
 /**
  * X: the first date two or more days after `now` such that X and X+1 share their ISO week and
  * month (so the week and month rows hold both days) and Los Angeles keeps one offset throughout.
@@ -70,11 +55,11 @@ export function scenarioTimeline(now: Date): Timeline {
   for (;;) {
     const sunday = new Date(start).getUTCDay() === 0;
     const sameMonth = utcDate(start).slice(0, 7) === utcDate(start + dayMs).slice(0, 7);
-    const offsets = new Set([-1, 0, 1, 2, 3, 4].map((days) => zoneOffsetMs(start + days * dayMs, laZone)));
+    const offsets = new Set([-1, 0, 1, 2, 3, 4].map((days) => offsetMs(start + days * dayMs, laZone)));
     if (!sunday && sameMonth && offsets.size === 1) break;
     start += dayMs;
   }
-  const laMidnight = (days: number) => start + days * dayMs - zoneOffsetMs(start, laZone);
+  const laMidnight = (days: number) => start + days * dayMs - offsetMs(start, laZone);
   const at = (ms: number) => new Date(ms).toISOString();
   const hour = 60 * minuteMs;
   return {

@@ -29,7 +29,8 @@ export function localInstant(timeZone: string, date: string, days: number, time:
   return at;
 }
 
-function offsetMs(ms: number, timeZone: string): number {
+/** The zone's offset from UTC (local − UTC) at an instant, to the minute. */
+export function offsetMs(ms: number, timeZone: string): number {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
